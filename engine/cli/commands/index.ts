@@ -1,0 +1,7 @@
+// Every `lagamc` subcommand, in the order `lagamc --help` lists them.
+import type { Command } from '../command';
+import { evalCommand } from './eval';
+import { stats } from './stats';
+import { validate } from './validate';
+
+export const commands: Command[] = [validate, stats, evalCommand];
