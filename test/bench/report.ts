@@ -1,0 +1,39 @@
+// Writes one benchmark's section of BENCHMARKS.md, replacing the previous run of the same section,
+// stamped with the machine, date, commit and command.
+import { execSync } from 'node:child_process';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot } from '../helpers/shared';
+
+export function machine(): string {
+  const cpu = cpus();
+  return `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+}
+
+export function commit(): string {
+  try {
+    const sha = execSync('git rev-parse --short HEAD', { cwd: repoRoot, encoding: 'utf8' }).trim();
+    const dirty = execSync('git status --porcelain', { cwd: repoRoot, encoding: 'utf8' }).trim() !== '';
+    return dirty ? `${sha} (with uncommitted changes)` : sha;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Replaces (or appends) the `## title` section of BENCHMARKS.md with `body`. */
+export function writeSection(title: string, command: string, body: string): void {
+  const file = join(repoRoot, 'BENCHMARKS.md');
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n\nEach section is written by its benchmark (`npm run bench [name]`).\n';
+  const stamp = `Machine: ${machine()}. Date: ${new Date().toISOString().slice(0, 10)}. Commit: ${commit()}. Command: \`${command}\`.`;
+  const section = `## ${title}\n\n${stamp}\n\n${body.trim()}\n`;
+  const start = text.indexOf(`\n## ${title}\n`);
+  let next: string;
+  if (start < 0) next = text.trimEnd() + '\n\n' + section;
+  else {
+    const end = text.indexOf('\n## ', start + 1);
+    next = text.slice(0, start + 1) + section + (end < 0 ? '' : text.slice(end));
+  }
+  writeFileSync(file + '.tmp', next);
+  renameSync(file + '.tmp', file);
+}
