@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { commands, ProgressLocation, Uri, window, workspace, WorkspaceEdit, type ExtensionContext, type TextEditor } from 'vscode';
 import { LanguageClient, TransportKind, WorkDoneProgress, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import {
+  ApiKeyRequest,
   ClientCommands,
   DescribeRequest,
   EvaluateRequest,
@@ -43,6 +44,8 @@ function createClient(context: ExtensionContext, status: ModelStatus): LanguageC
     synchronize: { configurationSection: 'lagamc' },
   };
   const c = new LanguageClient('lagamc', 'LAGAMC', serverOptions, clientOptions);
+  // The key leaves SecretStorage only for a trusted workspace, one LLM call at a time.
+  c.onRequest(ApiKeyRequest.method, async (): Promise<ApiKeyRequest.Result> => (workspace.isTrusted ? ((await context.secrets.get(API_KEY_SECRET)) ?? null) : null));
   c.onNotification(StatusNotification.method, (s: StatusNotification.Params) => {
     status.show(s, !workspace.isTrusted);
     if (s.error) c.outputChannel.appendLine(`[status] ${s.error}`);

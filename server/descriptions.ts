@@ -1,6 +1,6 @@
 // Label descriptions in the editor: the checks published as diagnostics on label files, a new
 // description for one label as undoable text edits (Generate/Refine), and the inline suggestion
-// inside a description string.
+// inside a description string (LLM or offline).
 import { fileURLToPath } from 'node:url';
 import type { InlineCompletionItem, Position, TextEdit } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
@@ -28,11 +28,32 @@ export async function describe(doc: TextDocument, label: string, jobs: Jobs, llm
   return { label, description: r.description, source: r.source, edits };
 }
 
-/** An offline description for the label under the cursor, replacing the description string's content. */
-export async function inlineDescription(doc: TextDocument, position: Position, jobs: Jobs, signal: AbortSignal): Promise<InlineCompletionItem[]> {
+/**
+ * A new description for the label under the cursor, replacing the description string's content:
+ * from the LLM when `llm` is given (its failure is passed to `warn` and the offline generator
+ * answers instead), else from the offline generator.
+ */
+export async function inlineDescription(
+  doc: TextDocument,
+  position: Position,
+  jobs: Jobs,
+  signal: AbortSignal,
+  llm?: LlmEndpoint,
+  warn: (message: string) => void = () => {},
+): Promise<InlineCompletionItem[]> {
   const label = labelAtDescription(doc, position);
   if (!label?.descriptionRange) return [];
-  const r = await jobs.run({ op: 'describe', file: fileURLToPath(doc.uri), text: doc.getText(), label: label.name }, { signal });
+  const ask = (endpoint?: LlmEndpoint) => jobs.run({ op: 'describe', file: fileURLToPath(doc.uri), text: doc.getText(), label: label.name, ...(endpoint ? { llm: endpoint } : {}) }, { signal });
+  let r: { description: string } | undefined;
+  if (llm) {
+    try {
+      r = await ask(llm);
+    } catch (e) {
+      if (signal.aborted) throw e;
+      warn(`the LLM did not describe "${label.name}" (${e instanceof Error ? e.message : String(e)}); suggesting the offline description`);
+    }
+  }
+  r ??= await ask();
   if (r.description === label.description) return [];
   // The range covers the string without its quotes.
   const { start, end } = label.descriptionRange;

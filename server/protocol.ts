@@ -134,6 +134,15 @@ export namespace DescribeRequest {
   }
 }
 
+/** Server → client: the LLM API key from the client's SecretStorage, asked for each inline
+ * suggestion that calls the LLM of the `lagamc.llm.*` settings (never stored by the server). A
+ * client answers `null` when it has no key or the workspace is not trusted. */
+export namespace ApiKeyRequest {
+  export const method = 'lagamc/apiKey';
+  export type Params = Record<string, never>;
+  export type Result = string | null;
+}
+
 /** Server → client whenever the model or a training job changes; drives the status bar. */
 export namespace StatusNotification {
   export const method = 'lagamc/status';

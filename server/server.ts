@@ -5,6 +5,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   ErrorCodes,
+  InlineCompletionTriggerKind,
   LSPErrorCodes,
   ResponseError,
   TextDocuments,
@@ -25,7 +26,9 @@ import { datasetHover } from './hover';
 import { Jobs } from './jobs/jobs';
 import { Model } from './model';
 import { MAX_CHECKED_TEXTS, modelDiagnostics } from './modelDiagnostics';
+import type { LlmEndpoint } from './jobs/messages';
 import {
+  ApiKeyRequest,
   DescribeRequest,
   EvaluateRequest,
   PredictRequest,
@@ -49,6 +52,9 @@ function toSignal(token: CancellationToken): AbortSignal {
   else token.onCancellationRequested(() => ac.abort());
   return ac.signal;
 }
+
+/** How long automatic inline suggestions wait for typing to pause before calling the LLM. */
+const LLM_TYPING_PAUSE_MS = 300;
 
 const fail = (e: unknown) => new ResponseError(ErrorCodes.InternalError, e instanceof Error ? e.message : String(e));
 
@@ -167,7 +173,19 @@ export function startServer(connection: Connection, opts: ServerOptions = {}): v
     const doc = documents.get(params.textDocument.uri);
     if (!doc || !init.trusted || !isLabelFileUri(doc.uri) || !doc.uri.startsWith('file:')) return null;
     try {
-      return await inlineDescription(doc, params.position, jobs, toSignal(token));
+      const { llm } = await config.get(doc.uri);
+      let endpoint: LlmEndpoint | undefined;
+      if (llm.baseUrl) {
+        // Typing triggers a request per keystroke (each cancelling the last): ask the LLM only once typing pauses.
+        if (params.context.triggerKind === InlineCompletionTriggerKind.Automatic) await new Promise((r) => setTimeout(r, LLM_TYPING_PAUSE_MS));
+        if (token.isCancellationRequested) return null;
+        const apiKey = await connection.sendRequest(ApiKeyRequest.method, {}).then(
+          (k) => (typeof k === 'string' && k ? k : undefined),
+          () => undefined,
+        );
+        endpoint = { baseURL: llm.baseUrl, model: llm.model, ...(apiKey ? { apiKey } : {}) };
+      }
+      return await inlineDescription(doc, params.position, jobs, toSignal(token), endpoint, (m) => connection.console.warn(`inline description: ${m}`));
     } catch (e) {
       if (token.isCancellationRequested) return null;
       connection.console.warn(`inline description: ${e instanceof Error ? e.message : String(e)}`);

@@ -1,5 +1,6 @@
 // The server's job worker (a worker thread): loads the model, predicts, and runs training, so
 // the language server's request loop stays free for hovers and edits. One model at a time.
+import { createHash } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 import { stat } from 'node:fs/promises';
 import { runCli } from '../../engine/cli/cli';
@@ -14,7 +15,7 @@ import { LlmClient } from '../../engine/llm/client';
 import { loadPredictor } from '../../engine/model/load';
 import type { Predictor } from '../../engine/model/prediction';
 import { trainingFileFor } from '../datasetFiles';
-import type { FromWorker, JobRequest, ToWorker } from './messages';
+import type { FromWorker, JobRequest, LlmEndpoint, ToWorker } from './messages';
 
 const port = parentPort!;
 const running = new Map<number, AbortController>();
@@ -38,6 +39,22 @@ async function trainingData(labelFile: string, labels: string[], signal: AbortSi
     training.evidence = await labelEvidence(training.examples, labels, await loadEncoder(), { signal });
   }
   return { examples: training.examples, evidence: training.evidence };
+}
+
+// One LLM client per endpoint, model and key, so its answer cache serves repeated prompts (the
+// inline suggestion asks again for an unchanged label). The key is hashed into the map key.
+const llmClients = new Map<string, LlmClient>();
+const MAX_LLM_CLIENTS = 4;
+
+function llmClient(e: LlmEndpoint): LlmClient {
+  const key = `${e.baseURL}\0${e.model}\0${createHash('sha256').update(e.apiKey ?? '').digest('hex')}`;
+  let client = llmClients.get(key);
+  if (!client) {
+    client = new LlmClient({ baseURL: e.baseURL, model: e.model, ...(e.apiKey ? { apiKey: e.apiKey } : {}), maxRetries: 1 });
+    llmClients.set(key, client);
+    while (llmClients.size > MAX_LLM_CLIENTS) llmClients.delete(llmClients.keys().next().value!);
+  }
+  return client;
 }
 
 // CLI progress lines, drawn when the io is interactive: "\r 43% message" or "\r[####....] message".
@@ -92,7 +109,7 @@ async function handle(id: number, req: JobRequest, signal: AbortSignal): Promise
       const set = parseLabelFile(req.text, req.file);
       const data = await trainingData(req.file, set.labels.map((l) => l.name), signal);
       if (!data || data.examples.length === 0) throw new Error(`no training data beside ${req.file} to describe "${req.label}" from`);
-      const llm = req.llm ? new LlmClient({ baseURL: req.llm.baseURL, model: req.llm.model, ...(req.llm.apiKey ? { apiKey: req.llm.apiKey } : {}), maxRetries: 1 }) : undefined;
+      const llm = req.llm ? llmClient(req.llm) : undefined;
       const [d] = await generateDescriptions(set, data.examples, await loadEncoder(), { only: [req.label], signal, ...(llm ? { llm } : {}) });
       return { description: d!.description, source: d!.source };
     }

@@ -18,6 +18,9 @@ export class LspClient {
   readonly proc: ChildProcess;
   readonly seen: Recorded = { diagnostics: new Map(), progress: [], status: [] };
   settings: Record<string, unknown> = {};
+  /** The answer to the server's `lagamc/apiKey` requests (the client's SecretStorage). */
+  apiKey: string | null = null;
+  apiKeyRequests = 0;
   private waiters: (() => void)[] = [];
 
   constructor() {
@@ -38,6 +41,7 @@ export class LspClient {
     this.conn.onNotification('window/logMessage', () => {});
     this.conn.onRequest('window/workDoneProgress/create', () => null);
     this.conn.onRequest('workspace/codeLens/refresh', () => null);
+    this.conn.onRequest('lagamc/apiKey', () => (this.apiKeyRequests++, this.apiKey));
     this.conn.onRequest('workspace/configuration', (p: { items: unknown[] }) => p.items.map(() => this.settings));
     this.conn.listen();
   }
