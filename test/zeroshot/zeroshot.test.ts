@@ -115,6 +115,9 @@ test('lagamc zeroshot: the estimate is printed, the budget caps requests, and th
     assert.equal(code, 0, stderr);
     assert.match(stderr, /the LLM will judge 60 documents: about 60 requests .*capped at 40/);
     assert.equal(server.requests.length, 40);
+    // The demo's 10 labels are few enough to be judged whole: every request lists all of them.
+    const listed = server.requests[0]!.messages.find((m) => m.role === 'user')!.content.match(/^- "[^"]+":/gm);
+    assert.equal(listed?.length, 10);
     const record = JSON.parse(stdout);
     assert.equal(record.judged, 40);
     assert.equal(record.skipped, 20);

@@ -24,7 +24,7 @@ export const zeroshot: Command = {
     budget: { type: 'string', placeholder: 'N', description: 'most LLM requests, retries included (default 2,000)' },
     ...llmFlags,
     sample: { type: 'string', placeholder: 'N', description: 'documents to judge (default: the budget, at most 2,000)' },
-    candidates: { type: 'string', placeholder: 'K', description: 'candidate labels per judged document (default: a third of the labels, between 5 and 20)' },
+    candidates: { type: 'string', placeholder: 'K', description: 'candidate labels per judged document (default: every label when there are at most 40, else the top 20)' },
     'top-k': { type: 'string', placeholder: 'K', description: 'labels the model predicts per text (default 1)' },
     threshold: { type: 'string', placeholder: 'X', description: 'predict only labels whose cosine reaches X' },
     epochs: { type: 'string', placeholder: 'N', description: 'training epochs (default 5)' },
