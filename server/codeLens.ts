@@ -10,18 +10,15 @@ import { readExamples } from '../engine/data/dataset';
 import { labelIndex, parseLabelFile } from '../engine/data/labels';
 import type { LabelScore } from '../engine/metrics/multilabel';
 import { trainingFileFor } from './datasetFiles';
-import { examplesOf } from './documents';
 import { ClientCommands } from './protocol';
 
 const top = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
 const info = (title: string, range = top): CodeLens => ({ range, command: { title, command: '' } });
 
-export function datasetLenses(doc: TextDocument, modelLoaded: boolean): CodeLens[] {
-  const examples = examplesOf(doc);
-  const labels = new Set(examples.flatMap((e) => e.labels ?? []));
+export function datasetLenses(doc: TextDocument, modelLoaded: boolean, counts: { texts: number; labels: number }): CodeLens[] {
   const args = [doc.uri];
   return [
-    info(`${examples.length} texts · ${labels.size} labels`),
+    info(`${counts.texts} texts · ${counts.labels} labels`),
     { range: top, command: { title: 'Train LAGAMC', command: ClientCommands.train, arguments: args } },
     ...(modelLoaded ? [{ range: top, command: { title: 'Evaluate', command: ClientCommands.evaluate, arguments: args } }] : []),
     { range: top, command: { title: 'Validate', command: ClientCommands.validate, arguments: args } },

@@ -1,14 +1,15 @@
 // Publishes the data layer's diagnostics for open label and dataset files, unchanged but for
-// the LSP severity numbers. A dataset is checked against the label file found for it.
+// the LSP severity numbers. A dataset is checked against the label file found for it, through
+// its incremental state (only changed records are parsed again).
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { readdir } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { parseExamples } from '../engine/data/dataset';
 import type { DataDiagnostic, Severity } from '../engine/data/diagnostics';
 import { parseLabelFile, type LabelSet } from '../engine/data/labels';
+import type { DatasetDocuments } from './documents';
 
 const SEVERITY: Record<Severity, DiagnosticSeverity> = {
   error: DiagnosticSeverity.Error,
@@ -43,15 +44,13 @@ export async function findLabelFile(datasetPath: string): Promise<string | undef
   return names.includes('labels.json') ? join(dir, 'labels.json') : undefined;
 }
 
-export async function documentDiagnostics(doc: TextDocument, openDocument: (uri: string) => TextDocument | undefined): Promise<Diagnostic[]> {
+export async function documentDiagnostics(doc: TextDocument, openDocument: (uri: string) => TextDocument | undefined, datasets: DatasetDocuments): Promise<Diagnostic[]> {
   if (!doc.uri.startsWith('file:')) return [];
   const path = fileURLToPath(doc.uri);
   if (isLabelFileUri(doc.uri)) return parseLabelFile(doc.getText(), path).diagnostics.map(toLsp);
   if (!isDatasetUri(doc.uri)) return [];
   const labels = await labelSetFor(path, openDocument);
-  const out: DataDiagnostic[] = [];
-  parseExamples(doc.getText(), path, { ...(labels ? { labels } : {}), report: (d) => out.push(d) });
-  return out.map(toLsp);
+  return datasets.get(doc).diagnostics(labels).map(toLsp);
 }
 
 async function labelSetFor(datasetPath: string, openDocument: (uri: string) => TextDocument | undefined): Promise<LabelSet | undefined> {

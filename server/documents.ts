@@ -1,21 +1,33 @@
-// Parsed views of open documents, cached per document version: a dataset's examples (with their
-// ranges) for hover, CodeLens and model diagnostics.
+// Parsed views of the open dataset documents, one incremental DatasetState each, kept in step with
+// the LSP's changes: validation diagnostics, the examples under a hover, CodeLens counts and the
+// texts model diagnostics check.
 import { fileURLToPath } from 'node:url';
-import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { parseExamples } from '../engine/data/dataset';
-import type { Example } from '../engine/data/example';
+import type { TextDocumentContentChangeEvent } from 'vscode-languageserver';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { DatasetState } from './datasetState';
 
-const cache = new WeakMap<TextDocument, { version: number; examples: Example[] }>();
+export class DatasetDocuments {
+  private readonly states = new Map<string, DatasetState>();
 
-export function examplesOf(doc: TextDocument): Example[] {
-  const hit = cache.get(doc);
-  if (hit && hit.version === doc.version) return hit.examples;
-  const examples = parseExamples(doc.getText(), fileURLToPath(doc.uri), { report: () => {} });
-  cache.set(doc, { version: doc.version, examples });
-  return examples;
-}
+  /** The state of an open dataset document, brought up to its current text. */
+  get(doc: TextDocument): DatasetState {
+    let state = this.states.get(doc.uri);
+    if (!state) this.states.set(doc.uri, (state = new DatasetState(fileURLToPath(doc.uri))));
+    state.sync(doc);
+    return state;
+  }
 
-/** The example whose record spans `line`, if any. */
-export function exampleAt(doc: TextDocument, line: number): Example | undefined {
-  return examplesOf(doc).find((e) => e.ranges.record.start.line <= line && line <= e.ranges.record.end.line);
+  /** TextDocuments' `update`: applies the changes one by one, each seen by the document's state first. */
+  readonly update = (doc: TextDocument, changes: TextDocumentContentChangeEvent[], version: number): TextDocument => {
+    const state = this.states.get(doc.uri);
+    for (const change of changes) {
+      state?.willChange(doc, change, version);
+      doc = TextDocument.update(doc, [change], version);
+    }
+    return doc;
+  };
+
+  close(uri: string): void {
+    this.states.delete(uri);
+  }
 }

@@ -1,14 +1,13 @@
 // Hover over a dataset text: the loaded model's labels with scores, the generated sentences and
 // what each matched (hallucinated ones marked), and the gold labels with agreement.
 import type { Hover, MarkupContent } from 'vscode-languageserver';
-import type { TextDocument } from 'vscode-languageserver-textdocument';
+import type { Example } from '../engine/data/example';
 import type { Prediction } from '../engine/model/prediction';
-import { exampleAt } from './documents';
 import type { Model } from './model';
 
-export async function datasetHover(doc: TextDocument, line: number, model: Model, signal: AbortSignal): Promise<Hover | null> {
+/** The hover over `ex`, the example under the pointer. */
+export async function datasetHover(ex: Example | undefined, model: Model, signal: AbortSignal): Promise<Hover | null> {
   if (!model.loaded) return null;
-  const ex = exampleAt(doc, line);
   if (!ex || ex.text.trim() === '') return null;
   const [p] = await model.predict([ex.text], signal);
   const contents: MarkupContent = { kind: 'markdown', value: renderPrediction(p!, ex.labels) };

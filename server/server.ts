@@ -20,7 +20,7 @@ import { datasetLenses, labelFileLenses } from './codeLens';
 import { Config } from './config';
 import { documentDiagnostics, isDatasetUri, isLabelFileUri, toLsp } from './diagnostics';
 import { describe, inlineDescription } from './descriptions';
-import { examplesOf } from './documents';
+import { DatasetDocuments } from './documents';
 import { evaluate } from './evaluate';
 import { datasetHover } from './hover';
 import { Jobs } from './jobs/jobs';
@@ -59,7 +59,8 @@ const LLM_TYPING_PAUSE_MS = 300;
 const fail = (e: unknown) => new ResponseError(ErrorCodes.InternalError, e instanceof Error ? e.message : String(e));
 
 export function startServer(connection: Connection, opts: ServerOptions = {}): void {
-  const documents = new TextDocuments(TextDocument);
+  const datasets = new DatasetDocuments();
+  const documents = new TextDocuments({ create: TextDocument.create, update: datasets.update });
   const config = new Config(connection);
   const jobs = new Jobs(opts.workerScript ?? new URL('./worker.mjs', import.meta.url));
   const model = new Model(jobs);
@@ -115,9 +116,11 @@ export function startServer(connection: Connection, opts: ServerOptions = {}): v
 
   // Validation diagnostics at once; model diagnostics after, for labelled datasets.
   const publish = async (doc: TextDocument) => {
-    const validation: Diagnostic[] = await documentDiagnostics(doc, (uri) => documents.get(uri));
+    const validation: Diagnostic[] = await documentDiagnostics(doc, (uri) => documents.get(uri), datasets);
     if (documents.get(doc.uri)?.version !== doc.version) return;
     connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics: validation });
+    // With `$/setTrace` on, the parsing work so far, so a client can see it follows the changes.
+    if (isDatasetUri(doc.uri)) connection.tracer.log(`validated ${doc.uri} version ${doc.version}: ${datasets.get(doc).parsedLines} lines parsed since it was opened`);
     const labelFile = isLabelFileUri(doc.uri) && init.trusted;
     if (!labelFile && (!model.loaded || !isDatasetUri(doc.uri))) return;
     modelChecks.get(doc.uri)?.abort();
@@ -131,7 +134,7 @@ export function startServer(connection: Connection, opts: ServerOptions = {}): v
         return;
       }
       const { maxModelDiagnostics } = await config.get(doc.uri);
-      const examples = examplesOf(doc).filter((e) => e.labels !== null && e.text.trim() !== '').slice(0, MAX_CHECKED_TEXTS);
+      const examples = datasets.get(doc).examples(MAX_CHECKED_TEXTS, (e) => e.labels !== null && e.text.trim() !== '');
       if (examples.length === 0 || maxModelDiagnostics <= 0) return;
       const preds = await model.predict(examples.map((e) => e.text), ac.signal);
       if (ac.signal.aborted || documents.get(doc.uri)?.version !== doc.version) return;
@@ -146,6 +149,7 @@ export function startServer(connection: Connection, opts: ServerOptions = {}): v
   documents.onDidChangeContent((e) => void publish(e.document).catch((err) => connection.console.error(String(err))));
   documents.onDidClose((e) => {
     modelChecks.get(e.document.uri)?.abort();
+    datasets.close(e.document.uri);
     connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
   });
 
@@ -154,7 +158,7 @@ export function startServer(connection: Connection, opts: ServerOptions = {}): v
     if (!doc || !isDatasetUri(doc.uri) || !model.loaded) return null;
     if (!(await config.get(doc.uri)).hover.enable) return null;
     try {
-      return await datasetHover(doc, params.position.line, model, toSignal(token));
+      return await datasetHover(datasets.get(doc).exampleAt(params.position.line), model, toSignal(token));
     } catch (e) {
       if (token.isCancellationRequested) return null;
       throw fail(e);
@@ -165,7 +169,7 @@ export function startServer(connection: Connection, opts: ServerOptions = {}): v
     const doc = documents.get(params.textDocument.uri);
     if (!doc || !doc.uri.startsWith('file:')) return [];
     if (isLabelFileUri(doc.uri)) return labelFileLenses(doc, lastScores);
-    if (isDatasetUri(doc.uri)) return datasetLenses(doc, model.loaded);
+    if (isDatasetUri(doc.uri)) return datasetLenses(doc, model.loaded, datasets.get(doc).counts());
     return [];
   });
 
@@ -212,7 +216,7 @@ export function startServer(connection: Connection, opts: ServerOptions = {}): v
     const uri = params.arguments?.[0];
     const doc = typeof uri === 'string' ? documents.get(uri) : undefined;
     if (!doc) throw new ResponseError(ErrorCodes.InvalidParams, `${String(uri)} is not an open document`);
-    const diagnostics = await documentDiagnostics(doc, (u) => documents.get(u));
+    const diagnostics = await documentDiagnostics(doc, (u) => documents.get(u), datasets);
     connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics });
     return diagnostics.length;
   });

@@ -9,6 +9,10 @@ import { repoRoot } from '../helpers/shared';
 
 export interface Recorded {
   diagnostics: Map<string, Diagnostic[]>;
+  /** Document version of the last diagnostics published per URI. */
+  diagnosticsVersion: Map<string, number>;
+  /** `$/logTrace` messages (after `$/setTrace`). */
+  trace: string[];
   progress: { token: ProgressToken; value: { kind: string; percentage?: number; message?: string; title?: string; cancellable?: boolean } }[];
   status: Record<string, unknown>[];
 }
@@ -16,7 +20,7 @@ export interface Recorded {
 export class LspClient {
   readonly conn: ProtocolConnection;
   readonly proc: ChildProcess;
-  readonly seen: Recorded = { diagnostics: new Map(), progress: [], status: [] };
+  readonly seen: Recorded = { diagnostics: new Map(), diagnosticsVersion: new Map(), trace: [], progress: [], status: [] };
   settings: Record<string, unknown> = {};
   /** The answer to the server's `lagamc/apiKey` requests (the client's SecretStorage). */
   apiKey: string | null = null;
@@ -26,8 +30,9 @@ export class LspClient {
   constructor() {
     this.proc = spawn(process.execPath, [join(repoRoot, 'dist', 'server.mjs'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
     this.conn = createProtocolConnection(new StreamMessageReader(this.proc.stdout!), new StreamMessageWriter(this.proc.stdin!));
-    this.conn.onNotification('textDocument/publishDiagnostics', (p: { uri: string; diagnostics: Diagnostic[] }) => {
+    this.conn.onNotification('textDocument/publishDiagnostics', (p: { uri: string; version?: number; diagnostics: Diagnostic[] }) => {
       this.seen.diagnostics.set(p.uri, p.diagnostics);
+      if (p.version !== undefined) this.seen.diagnosticsVersion.set(p.uri, p.version);
       this.wake();
     });
     this.conn.onNotification('$/progress', (p: Recorded['progress'][number]) => {
@@ -39,6 +44,10 @@ export class LspClient {
       this.wake();
     });
     this.conn.onNotification('window/logMessage', () => {});
+    this.conn.onNotification('$/logTrace', (p: { message: string }) => {
+      this.seen.trace.push(p.message);
+      this.wake();
+    });
     this.conn.onRequest('window/workDoneProgress/create', () => null);
     this.conn.onRequest('workspace/codeLens/refresh', () => null);
     this.conn.onRequest('lagamc/apiKey', () => (this.apiKeyRequests++, this.apiKey));
