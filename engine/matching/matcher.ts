@@ -18,6 +18,8 @@ import { topTwo, type TopTwo, type Vectors } from './similarity';
 export const DEFAULT_THRESHOLD = 0.4;
 /** Description vectors shared by every matcher of the process that is given no cache. */
 const descriptionCache = new EmbeddingCache({ capacity: 5_000 });
+/** Sentence vectors likewise: a generator writes the same sentences for many texts. */
+const sentenceCache = new EmbeddingCache({ capacity: 5_000 });
 /** The pseudo-label a sentence gets when it matches the label file's `noneDescription`. */
 export const NONE_LABEL = '(none)';
 
@@ -26,7 +28,7 @@ export interface MatcherOptions {
   threshold?: number;
   /** Per-label thresholds that override everything else (tuned ones). */
   thresholds?: Readonly<Record<string, number>>;
-  /** Embedding cache for descriptions and sentences (default: descriptions only, in a process-wide cache). */
+  /** Embedding cache for descriptions and sentences (default: one process-wide cache for each). */
   cache?: EmbeddingCache;
 }
 
@@ -38,6 +40,8 @@ export class Matcher {
   /** Threshold of each row. */
   readonly thresholds: Float32Array;
   private readonly noneRow: number;
+  /** Row of each embedded description text. */
+  private readonly rowOf: ReadonlyMap<string, number>;
 
   private constructor(
     readonly encoder: SentenceEncoder,
@@ -52,6 +56,7 @@ export class Matcher {
     this.texts = texts;
     this.thresholds = thresholds;
     this.noneRow = hasNone ? labels.length - 1 : -1;
+    this.rowOf = new Map(texts.map((t, i) => [t, i]));
   }
 
   static async create(set: LabelSet, encoder: SentenceEncoder, opts: MatcherOptions = {}): Promise<Matcher> {
@@ -75,9 +80,22 @@ export class Matcher {
     return this.noneRow < 0 ? this.labels.length : this.noneRow;
   }
 
+  /** Vectors of texts: a text that is exactly a row's description (what a trained generator
+   * mostly writes) takes that row; the others come from the cache. */
   async embed(texts: readonly string[], opts?: EncodeOptions): Promise<Vectors> {
-    const data = this.cache ? await this.cache.encode(this.encoder, texts, opts) : await this.encoder.encode(texts, opts);
-    return { data, rows: texts.length, dim: this.encoder.dim };
+    const dim = this.encoder.dim;
+    const data = new Float32Array(texts.length * dim);
+    const rest: number[] = [];
+    texts.forEach((t, i) => {
+      const row = this.rowOf.get(t);
+      if (row === undefined) rest.push(i);
+      else data.set(this.matrix.data.subarray(row * dim, (row + 1) * dim), i * dim);
+    });
+    if (rest.length > 0) {
+      const fresh = await (this.cache ?? sentenceCache).encode(this.encoder, rest.map((i) => texts[i]!), opts);
+      rest.forEach((i, k) => data.set(fresh.subarray(k * dim, (k + 1) * dim), i * dim));
+    }
+    return { data, rows: texts.length, dim };
   }
 
   /** Cosine of every text against every row, with the best two rows per text. */
