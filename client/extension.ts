@@ -16,10 +16,14 @@ import {
   ServerCommands,
   StatusNotification,
   TrainRequest,
+  VisibleRangesNotification,
   type InitializationOptions,
 } from '../server/protocol';
 import { showReport } from './reportView';
 import { ModelStatus } from './statusBar';
+
+/** Scrolling sends the visible lines once it pauses this long. */
+const VISIBLE_RANGES_PAUSE_MS = 150;
 
 /** SecretStorage key of the LLM API key (never written to settings or logs). */
 export const API_KEY_SECRET = 'lagamc.llm.apiKey';
@@ -173,6 +177,21 @@ export async function activate(context: ExtensionContext): Promise<void> {
     }),
   );
   await client.start();
+  // The lines a dataset editor shows, so the server predicts them before they are hovered.
+  let pause: ReturnType<typeof setTimeout> | undefined;
+  const sendVisible = (editor: TextEditor | undefined) => {
+    clearTimeout(pause);
+    if (!editor || editor.document.uri.scheme !== 'file' || !/\.(jsonl|ndjson|csv|tsv)$/i.test(editor.document.uri.path)) return;
+    pause = setTimeout(() => {
+      const ranges = editor.visibleRanges.map((r) => ({ start: { line: r.start.line, character: r.start.character }, end: { line: r.end.line, character: r.end.character } }));
+      void client?.sendNotification(VisibleRangesNotification.method, { uri: editor.document.uri.toString(), ranges } satisfies VisibleRangesNotification.Params);
+    }, VISIBLE_RANGES_PAUSE_MS);
+  };
+  context.subscriptions.push(
+    window.onDidChangeTextEditorVisibleRanges((e) => sendVisible(e.textEditor)),
+    window.onDidChangeActiveTextEditor(sendVisible),
+  );
+  sendVisible(window.activeTextEditor);
 }
 
 export async function deactivate(): Promise<void> {

@@ -273,15 +273,26 @@ export class DatasetState {
     return out;
   }
 
-  /** The example whose record covers `line`, if any. */
-  exampleAt(line: number): Example | undefined {
+  /** The record covering `line` and its first line, if it has an example. */
+  private recordAt(line: number): [number, Parsed] | undefined {
     let start = line;
     while (start > 0 && this.lines[start] === 'inside') start--;
     const r = this.lines[start];
-    if (typeof r !== 'object' || !r.example || line >= start + r.span) return undefined;
+    return typeof r === 'object' && r.example && line < start + r.span ? [start, r] : undefined;
+  }
+
+  /** The example whose record covers `line`, if any. */
+  exampleAt(line: number): Example | undefined {
+    const at = this.recordAt(line);
+    if (!at) return undefined;
     let index = 0;
-    for (let i = 0; i < start; i++) if (typeof this.lines[i] === 'object') index++;
-    return this.materialize(start, r, index);
+    for (let i = 0; i < at[0]; i++) if (typeof this.lines[i] === 'object') index++;
+    return this.materialize(at[0], at[1], index);
+  }
+
+  /** The text of the example whose record covers `line`, if any (without building the example). */
+  textAt(line: number): string | undefined {
+    return this.recordAt(line)?.[1].example!.text;
   }
 
   /** Texts and distinct gold labels of the file. */

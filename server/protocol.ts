@@ -10,8 +10,9 @@ export interface Settings {
   modelPath: string;
   /** At most this many model diagnostics per dataset file. */
   maxModelDiagnostics: number;
-  /** Show predictions when hovering a dataset text. */
-  hover: { enable: boolean };
+  /** Show predictions when hovering a dataset text; `prefetch`: predict the visible lines and those
+   * around a hover in the background, so later hovers are answered from the cache. */
+  hover: { enable: boolean; prefetch: boolean };
   llm: { baseUrl: string; model: string };
   /** Training passes over the data; 0 = the trainer's default. */
   train: { epochs: number };
@@ -20,7 +21,7 @@ export interface Settings {
 export const DEFAULT_SETTINGS: Settings = {
   modelPath: '',
   maxModelDiagnostics: 20,
-  hover: { enable: true },
+  hover: { enable: true, prefetch: true },
   llm: { baseUrl: '', model: '' },
   train: { epochs: 0 },
 };
@@ -131,6 +132,17 @@ export namespace DescribeRequest {
     source: 'offline' | 'llm';
     /** LSP TextEdits against the document as sent. */
     edits: { range: { start: { line: number; character: number }; end: { line: number; character: number } }; newText: string }[];
+  }
+}
+
+/** Client → server: the lines of a dataset document the editor shows, sent when they change; the
+ * server predicts their texts in the background so hovers over them are answered from its cache. */
+export namespace VisibleRangesNotification {
+  export const method = 'lagamc/visibleRanges';
+  export interface Params {
+    uri: string;
+    /** LSP ranges; only their lines count. */
+    ranges: { start: { line: number; character: number }; end: { line: number; character: number } }[];
   }
 }
 

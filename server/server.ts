@@ -25,6 +25,7 @@ import { evaluate } from './evaluate';
 import { datasetHover } from './hover';
 import { Jobs } from './jobs/jobs';
 import { Model } from './model';
+import { Prefetcher } from './prefetch';
 import { MAX_CHECKED_TEXTS, modelDiagnostics } from './modelDiagnostics';
 import type { LlmEndpoint } from './jobs/messages';
 import {
@@ -36,6 +37,7 @@ import {
   ServerCommands,
   StatusNotification,
   TrainRequest,
+  VisibleRangesNotification,
   type InitializationOptions,
 } from './protocol';
 import { train } from './train';
@@ -53,6 +55,11 @@ function toSignal(token: CancellationToken): AbortSignal {
   return ac.signal;
 }
 
+/** Lines around a hovered line whose texts are prefetched. */
+const HOVER_NEIGHBOURS = 20;
+/** Visible lines per document whose texts are prefetched at most. */
+const MAX_VISIBLE_LINES = 200;
+
 /** How long automatic inline suggestions wait for typing to pause before calling the LLM. */
 const LLM_TYPING_PAUSE_MS = 300;
 
@@ -64,6 +71,9 @@ export function startServer(connection: Connection, opts: ServerOptions = {}): v
   const config = new Config(connection);
   const jobs = new Jobs(opts.workerScript ?? new URL('./worker.mjs', import.meta.url));
   const model = new Model(jobs);
+  const prefetcher = new Prefetcher(model, (m) => connection.tracer.log(m));
+  /** Per dataset document, the lines the client last said it shows. */
+  const visible = new Map<string, VisibleRangesNotification.Params['ranges']>();
   const lastScores = new Map<string, LabelScore>();
   const modelChecks = new Map<string, AbortController>();
   let init: InitializationOptions = { trusted: true };
@@ -105,12 +115,19 @@ export function startServer(connection: Connection, opts: ServerOptions = {}): v
     try {
       if (dir) await model.load(dir);
       else await model.unload();
-      status();
-      for (const d of documents.all()) void publish(d);
+      modelChanged();
     } catch (e) {
       status({ error: e instanceof Error ? e.message : String(e) });
     }
   };
+  // A new model (or none): new status, model diagnostics, and predictions for the visible lines.
+  function modelChanged(): void {
+    status();
+    for (const d of documents.all()) {
+      void publish(d);
+      if (visible.has(d.uri)) void prefetchVisible(d);
+    }
+  }
   connection.onInitialized(() => void loadConfiguredModel());
   connection.onDidChangeConfiguration(() => void loadConfiguredModel());
 
@@ -136,7 +153,7 @@ export function startServer(connection: Connection, opts: ServerOptions = {}): v
       const { maxModelDiagnostics } = await config.get(doc.uri);
       const examples = datasets.get(doc).examples(MAX_CHECKED_TEXTS, (e) => e.labels !== null && e.text.trim() !== '');
       if (examples.length === 0 || maxModelDiagnostics <= 0) return;
-      const preds = await model.predict(examples.map((e) => e.text), ac.signal);
+      const preds = await prefetcher.background(examples.map((e) => e.text), ac.signal);
       if (ac.signal.aborted || documents.get(doc.uri)?.version !== doc.version) return;
       const extra = modelDiagnostics(examples, preds, maxModelDiagnostics);
       connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics: [...validation, ...extra] });
@@ -150,18 +167,46 @@ export function startServer(connection: Connection, opts: ServerOptions = {}): v
   documents.onDidClose((e) => {
     modelChecks.get(e.document.uri)?.abort();
     datasets.close(e.document.uri);
+    visible.delete(e.document.uri);
     connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+  });
+
+  // Prefetch the texts the user may hover next: the visible lines and those around `line`, nearest first.
+  const prefetchAround = (doc: TextDocument, line?: number) => {
+    const lines = new Set<number>();
+    for (const r of visible.get(doc.uri) ?? []) for (let l = Math.max(0, r.start.line); l <= r.end.line && lines.size < MAX_VISIBLE_LINES; l++) lines.add(l);
+    if (line !== undefined) for (let l = Math.max(0, line - HOVER_NEIGHBOURS); l <= line + HOVER_NEIGHBOURS; l++) lines.add(l);
+    const order = [...lines].sort((a, b) => (line === undefined ? a - b : Math.abs(a - line) - Math.abs(b - line) || a - b));
+    const state = datasets.get(doc);
+    prefetcher.want(order.map((l) => state.textAt(l)).filter((t): t is string => t !== undefined && t.trim() !== ''));
+  };
+
+  const prefetchVisible = async (doc: TextDocument) => {
+    const { hover } = await config.get(doc.uri);
+    if (model.loaded && hover.enable && hover.prefetch) prefetchAround(doc);
+  };
+
+  connection.onNotification(VisibleRangesNotification.method, async (params: VisibleRangesNotification.Params) => {
+    const doc = typeof params?.uri === 'string' ? documents.get(params.uri) : undefined;
+    if (!doc || !isDatasetUri(doc.uri) || !Array.isArray(params.ranges)) return;
+    visible.set(doc.uri, params.ranges.filter((r) => Number.isInteger(r?.start?.line) && Number.isInteger(r?.end?.line)));
+    await prefetchVisible(doc);
   });
 
   connection.onHover(async (params, token) => {
     const doc = documents.get(params.textDocument.uri);
     if (!doc || !isDatasetUri(doc.uri) || !model.loaded) return null;
-    if (!(await config.get(doc.uri)).hover.enable) return null;
+    const { hover } = await config.get(doc.uri);
+    if (!hover.enable) return null;
     try {
-      return await datasetHover(datasets.get(doc).exampleAt(params.position.line), model, toSignal(token));
+      const example = datasets.get(doc).exampleAt(params.position.line);
+      if (example) connection.tracer.log(`hover ${doc.uri}:${params.position.line}: ${model.cached(example.text) ? 'cached' : model.has(example.text) ? 'in flight' : 'new'}`);
+      return await prefetcher.hover(() => datasetHover(example, model, toSignal(token)));
     } catch (e) {
       if (token.isCancellationRequested) return null;
       throw fail(e);
+    } finally {
+      if (hover.prefetch && Number.isInteger(params.position?.line)) prefetchAround(doc, params.position.line);
     }
   });
 
@@ -230,8 +275,7 @@ export function startServer(connection: Connection, opts: ServerOptions = {}): v
       status({ error: e instanceof Error ? e.message : String(e) });
       throw fail(e);
     }
-    status();
-    for (const d of documents.all()) void publish(d);
+    modelChanged();
     return { kind: model.kind ?? '', labels: model.labels };
   });
 
@@ -270,8 +314,7 @@ export function startServer(connection: Connection, opts: ServerOptions = {}): v
         onFraction: (training) => status({ training }),
       });
       await model.load(result.modelDir);
-      status();
-      for (const d of documents.all()) void publish(d);
+      modelChanged();
       return result;
     } catch (e) {
       status({ error: e instanceof Error ? e.message : String(e) });

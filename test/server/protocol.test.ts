@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { CancellationTokenSource, type CodeLens, type Hover, type MarkupContent } from 'vscode-languageserver-protocol';
-import { DescribeRequest, EvaluateRequest, PredictRequest, SelectModelRequest, TrainRequest } from '../../server/protocol';
+import { DescribeRequest, EvaluateRequest, PredictRequest, SelectModelRequest, TrainRequest, VisibleRangesNotification } from '../../server/protocol';
 import { repoRoot } from '../helpers/shared';
 import { writeWorkspace, TRAIN } from './fixture';
 import { LspClient } from './lspClient';
@@ -130,6 +130,27 @@ describe('language server over stdio', needsBuild, () => {
     assert.match(md, /_no label predicted_|\| label \| score \| gold \|/);
     assert.match(md, /Generated sentences/);
     assert.match(md, /Gold: weather/);
+  });
+
+  test('visible lines are predicted in the background, so hovering them hits the cache', async () => {
+    // Unlabelled texts: no model diagnostics predict them meanwhile.
+    const texts = TRAIN.split('\n').filter(Boolean).map((l) => JSON.stringify({ text: `${(JSON.parse(l) as { text: string }).text} (again)` }));
+    const extraUri = uri(join(dir, 'data', 'unlabelled.jsonl'));
+    await lsp.open(extraUri, 'jsonl', texts.join('\n') + '\n');
+    await lsp.conn.sendNotification('$/setTrace', { value: 'verbose' });
+    const hoverTrace = async (line: number) => {
+      const before = lsp.seen.trace.length;
+      const h = (await lsp.conn.sendRequest('textDocument/hover', { textDocument: { uri: extraUri }, position: { line, character: 5 } })) as Hover;
+      assert.match((h.contents as MarkupContent).value, /LAGAMC predicted labels/);
+      return lsp.seen.trace.slice(before).find((m) => m.startsWith(`hover ${extraUri}:${line}:`));
+    };
+    const before = lsp.seen.trace.length;
+    await lsp.conn.sendNotification(VisibleRangesNotification.method, { uri: extraUri, ranges: [{ start: { line: 30, character: 0 }, end: { line: 39, character: 0 } }] } satisfies VisibleRangesNotification.Params);
+    // A prefetch still running from the last hover takes the new queue over, so its count may be higher.
+    await lsp.until('the prefetch queue done', () => lsp.seen.trace.slice(before).some((m) => /^prefetch: \d+ texts predicted, queue empty$/.test(m)), 60_000);
+    assert.equal(await hoverTrace(35), `hover ${extraUri}:35: cached`);
+    assert.equal(await hoverTrace(70), `hover ${extraUri}:70: new`);
+    await lsp.conn.sendNotification('$/setTrace', { value: 'off' });
   });
 
   test('predict, select model and evaluate requests', async () => {
