@@ -4,7 +4,7 @@
 import type { Example } from '../data/example';
 import { evaluate, type EvalReport } from '../metrics/multilabel';
 import type { ProgressListener } from '../progress';
-import type { Prediction, Predictor } from './prediction';
+import type { Decoding, Prediction, Predictor } from './prediction';
 
 export interface ModelReport extends EvalReport {
   /** Hallucinated sentences / generated sentences; null for models that generate nothing. */
@@ -13,12 +13,12 @@ export interface ModelReport extends EvalReport {
   textsWithoutLabel: number;
 }
 
-export async function evaluateModel(predictor: Predictor, examples: readonly Example[], opts: { trainFrequencies?: Map<string, number>; signal?: AbortSignal; onProgress?: ProgressListener; chunk?: number } = {}): Promise<{ report: ModelReport; predictions: Prediction[] }> {
+export async function evaluateModel(predictor: Predictor, examples: readonly Example[], opts: { trainFrequencies?: Map<string, number>; signal?: AbortSignal; decoding?: Decoding; onProgress?: ProgressListener; chunk?: number } = {}): Promise<{ report: ModelReport; predictions: Prediction[] }> {
   const predictions: Prediction[] = [];
   const chunk = opts.chunk ?? 256;
   for (let start = 0; start < examples.length; start += chunk) {
     opts.signal?.throwIfAborted();
-    predictions.push(...(await predictor.predict(examples.slice(start, start + chunk).map((e) => e.text), opts.signal ? { signal: opts.signal } : {})));
+    predictions.push(...(await predictor.predict(examples.slice(start, start + chunk).map((e) => e.text), { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.decoding ? { decoding: opts.decoding } : {}) })));
     opts.onProgress?.({ phase: 'evaluate', fraction: Math.min(1, (start + chunk) / examples.length), message: `predicted ${Math.min(examples.length, start + chunk)}/${examples.length}` });
   }
   const base = evaluate(

@@ -31,9 +31,19 @@ export interface Prediction {
   fallback?: boolean;
 }
 
+/** How a generator model decodes (ignored by models that do not generate). */
+export interface Decoding {
+  /** 1: greedy (default). */
+  numBeams?: number;
+  /** Only the label sentences (descriptions, or names), each at most once, then the end. */
+  constrained?: boolean;
+}
+
 export interface PredictOptions {
   signal?: AbortSignal;
   batchSize?: number;
+  /** Overrides the model's own decoding settings. */
+  decoding?: Decoding;
 }
 
 /** A loaded model of any kind (lagamc generator, zero-shot bi-encoder, adapted classifier). */

@@ -53,6 +53,15 @@ const GRADIENTS: Grad[] = [
   unary('Abs', (dy, x) => tf.mul(dy, tf.sign(x))),
   unary('Cast', (dy) => dy),
   {
+    kernelName: 'Concat',
+    saveAllInputs: true,
+    gradFunc: (dy, saved, attrs) => {
+      const inputs = saved as tf.Tensor[];
+      const axis = tf.util.parseAxisParam((attrs as { axis: number }).axis, inputs[0]!.shape)[0]!;
+      return Object.fromEntries(tf.split(dy as tf.Tensor, inputs.map((t) => t.shape[axis]!), axis).map((g, i) => [String(i), () => g]));
+    },
+  },
+  {
     kernelName: 'Reshape',
     inputsToSave: ['x'],
     gradFunc: (dy, saved) => ({ x: () => tf.reshape(dy as tf.Tensor, (saved[0] as tf.Tensor).shape) }),

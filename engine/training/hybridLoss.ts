@@ -51,13 +51,16 @@ export class LambdaWeight {
   }
 }
 
-/** Mean token cross-entropy over non-padding positions. `targets[b][t]` are ids; `mask` is 1 on real tokens. */
-export function crossEntropy(logProbs: readonly tf.Tensor2D[], oneHots: readonly tf.Tensor2D[], mask: readonly tf.Tensor2D[], tokens: number): tf.Scalar {
+/**
+ * Weighted mean token cross-entropy: `weights[t]` (B × 1) is the weight of each row's token t (0 on
+ * padding, else the example's weight) and `total` the sum of all weights.
+ */
+export function crossEntropy(logProbs: readonly tf.Tensor2D[], oneHots: readonly tf.Tensor2D[], weights: readonly tf.Tensor2D[], total: number): tf.Scalar {
   let sum: tf.Tensor = tf.scalar(0);
   logProbs.forEach((lp, t) => {
-    sum = tf.add(sum, tf.sum(tf.mul(tf.mul(lp, oneHots[t]!), mask[t]!)));
+    sum = tf.add(sum, tf.sum(tf.mul(tf.mul(lp, oneHots[t]!), weights[t]!)));
   });
-  return tf.div(tf.neg(sum), tokens) as tf.Scalar;
+  return tf.div(tf.neg(sum), total) as tf.Scalar;
 }
 
 /**

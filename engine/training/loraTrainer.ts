@@ -14,6 +14,7 @@ import { Matcher } from '../matching/matcher';
 import { evaluate, type EvalReport } from '../metrics/multilabel';
 import { labelsHash, saveLabelSnapshot } from '../model/lagamc/folder';
 import { writeManifest } from '../model/manifest';
+import type { SentenceConstraint } from '../models/constrained';
 import { generateBatch } from '../models/t5/generate';
 import { applyLora, saveLora } from '../models/t5/lora';
 import { T5Model } from '../models/t5/model';
@@ -66,12 +67,12 @@ export function sourceIds(model: T5Model, set: LabelSet, text: string, maxTokens
   return ids.length <= maxTokens ? ids : [...ids.slice(0, maxTokens - 1), ids[ids.length - 1]!];
 }
 
-/** Generations for texts under `model` (with its adapter): batched greedy, or beam search with `numBeams` > 1. */
-export function generateWithT5(model: T5Model, set: LabelSet, texts: readonly string[], settings: Pick<LagamcT5Settings, 'maxSourceTokens' | 'maxTargetTokens'>, numBeams = 1, batchSize = 16): string[] {
+/** Generations for texts under `model` (with its adapter): batched greedy, or beam search with `numBeams` > 1, optionally constrained. */
+export function generateWithT5(model: T5Model, set: LabelSet, texts: readonly string[], settings: Pick<LagamcT5Settings, 'maxSourceTokens' | 'maxTargetTokens'>, numBeams = 1, constraint?: SentenceConstraint, batchSize = 16): string[] {
   const out: string[] = [];
   for (let i = 0; i < texts.length; i += batchSize) {
     const inputs = texts.slice(i, i + batchSize).map((t) => sourceIds(model, set, t, settings.maxSourceTokens));
-    for (const g of generateBatch(model, inputs, { maxNewTokens: settings.maxTargetTokens, numBeams })) out.push(model.tokenizer!.decode(g.ids));
+    for (const g of generateBatch(model, inputs, { maxNewTokens: settings.maxTargetTokens, numBeams, ...(constraint ? { constraint } : {}) })) out.push(model.tokenizer!.decode(g.ids));
   }
   return out;
 }

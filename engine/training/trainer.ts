@@ -18,18 +18,24 @@ import { base64ToFloat32, float32ToBase64 } from '../io/float32';
 import { Matcher } from '../matching/matcher';
 import { evaluate, type EvalReport } from '../metrics/multilabel';
 import { adaptEncoder } from '../encoders/adapter';
-import { LAGAMC_KIND, LagamcWeights, labelsHash, saveLabelSnapshot, saveVocab, type LagamcSettings } from '../model/lagamc/folder';
-import { generateTexts, withFallback } from '../model/lagamc/predictor';
+import { LAGAMC_KIND, LagamcWeights, labelsHash, saveLabelSnapshot, saveTextFeatures, saveVocab, type LagamcSettings } from '../model/lagamc/folder';
+import { generateTexts, labelConstraint, withFallback } from '../model/lagamc/predictor';
+import type { Decoding } from '../model/prediction';
 import { writeManifest } from '../model/manifest';
 import type { Prediction } from '../model/prediction';
-import { DEFAULT_SIZES, type CompactConfig } from '../models/compact/model';
+import { DEFAULT_SIZES, type CompactConfig, type DecodeOptions } from '../models/compact/model';
+import { TextFeatures, type SparseRow } from '../models/compact/textFeatures';
 import { PAD, Vocab } from '../models/compact/vocab';
 import type { ProgressListener } from '../progress';
-import { seededRng, shuffle } from '../random';
+import { seededRng } from '../random';
 import { registerGradients } from '../tf/gradients';
 import { LambdaWeight, crossEntropy, expectedMeaning, semanticLoss } from './hybridLoss';
 import { AdamW, type AdamWState } from './optimizer';
+import { epochBatches } from './batches';
+import { labelBalanceWeights } from './labelBalance';
 import { labelSentence, noneSentence, targetText, type TargetMode } from './targets';
+
+export const DEFAULT_TOKEN_BUDGET = 8192;
 
 export interface TrainOptions {
   out: string;
@@ -39,7 +45,10 @@ export interface TrainOptions {
   /** How to reopen the encoder at prediction time (`loadEncoder` spec, e.g. "use"). */
   encoderSpec: string;
   epochs?: number;
+  /** Most examples per step (default 128). */
   batchSize?: number;
+  /** Most padded target tokens per step (default 8,192; batches.ts). */
+  tokenBudget?: number;
   learningRate?: number;
   /** Fixed λ (1 = cross-entropy only); learned when absent. */
   lambda?: number;
@@ -48,6 +57,14 @@ export interface TrainOptions {
   patience?: number;
   adapterRank?: number;
   hidden?: number;
+  /** Most TF-IDF terms the generator reads (default 10,000; 0: the encoder's vector only). */
+  bagTerms?: number;
+  /** Dropout on the TF-IDF entries during training (default 0.3). */
+  bagDropout?: number;
+  /** Decoding of dev predictions and the model's default (greedy when absent). */
+  decoding?: Decoding;
+  /** Exponent α of the rare-label example weights in the cross-entropy (labelBalance.ts; default 0.5). */
+  labelBalance?: number;
   fallback?: boolean;
   threshold?: number;
   resume?: boolean;
@@ -77,8 +94,8 @@ interface Checkpoint {
 
 
 /** Dev predictions: real generation, then matching. */
-async function devPredictions(weights: LagamcWeights, vocab: Vocab, matcher: Matcher, devX: Float32Array, dim: number, fallback: boolean): Promise<Prediction[]> {
-  const generated = await generateTexts(weights, vocab, devX, dim);
+async function devPredictions(weights: LagamcWeights, vocab: Vocab, matcher: Matcher, devX: Float32Array, devBags: readonly SparseRow[] | null, dim: number, fallback: boolean, decode: DecodeOptions): Promise<Prediction[]> {
+  const generated = await generateTexts(weights, vocab, devX, devBags, dim, decode);
   const p = await matcher.match(generated);
   return fallback ? withFallback(p) : p;
 }
@@ -88,11 +105,12 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
   const seed = opts.seed ?? 1;
   const mode = opts.targets ?? 'descriptions';
   const epochs = opts.epochs ?? 20;
-  const batchSize = opts.batchSize ?? 32;
+  const batchSize = opts.batchSize ?? 128;
   const names = set.labels.map((l) => l.name);
   const targets = train.map((e) => targetText(e.labels ?? [], set, mode));
   const vocab = Vocab.build([...set.labels.map((l) => labelSentence(l, mode)), noneSentence(set), ...targets]);
   const ids = targets.map((t) => vocab.encode(t));
+  const exampleWeight = labelBalanceWeights(train.map((e) => e.labels ?? []), opts.labelBalance ?? 0.5);
   const dim = encoder.dim;
   const cache = new EmbeddingCache({ dir: opts.cacheDir ?? join(opts.out, '.cache'), capacity: 200_000 });
   const encodeOpts = opts.signal ? { signal: opts.signal } : {};
@@ -104,13 +122,21 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
   const targetVectors = await cache.encode(encoder, distinctTargets, encodeOpts);
   await cache.save();
 
-  const config: CompactConfig = { vocabSize: vocab.size, inputDim: dim, hidden: opts.hidden ?? DEFAULT_SIZES.hidden, embedding: DEFAULT_SIZES.embedding, maxLength: Math.min(DEFAULT_SIZES.maxLength * 2, Math.max(...ids.map((t) => t.length)) + 8), seed };
+  const bagTerms = opts.bagTerms ?? 10_000;
+  const features = bagTerms > 0 ? TextFeatures.fit(train.map((e) => e.text), { maxTerms: bagTerms }) : null;
+  const trainBags = features ? train.map((e) => features.row(e.text)) : null;
+  const devBags = features ? dev.map((e) => features.row(e.text)) : null;
+  const bagDropout = opts.bagDropout ?? 0.3;
+  const config: CompactConfig = { vocabSize: vocab.size, inputDim: dim, bagSize: features?.size ?? 0, bagDim: DEFAULT_SIZES.bagDim, hidden: opts.hidden ?? DEFAULT_SIZES.hidden, embedding: DEFAULT_SIZES.embedding, maxLength: Math.min(DEFAULT_SIZES.maxLength * 2, Math.max(...ids.map((t) => t.length)) + 8), seed };
   const weights = LagamcWeights.create(config, opts.adapterRank ?? 16);
   const lambda = new LambdaWeight(opts.lambda ?? null);
   const variables = [...weights.variables, ...(lambda.rho ? [lambda.rho] : [])];
-  const stepsPerEpoch = Math.ceil(train.length / batchSize);
+  const targetLengths = ids.map((t) => t.length);
+  const limits = { batchSize, tokenBudget: opts.tokenBudget ?? DEFAULT_TOKEN_BUDGET };
+  const stepsPerEpoch = epochBatches(targetLengths, limits, seededRng(seed)).length;
   const optimizer = new AdamW(variables, { learningRate: opts.learningRate ?? 3e-3, totalSteps: epochs * stepsPerEpoch });
-  const settings: LagamcSettings = { encoder: opts.encoderSpec, generator: config, targets: mode, fallback: opts.fallback ?? false, labelFile: resolve(opts.labelFile), labelsHash: labelsHash(set), ...(opts.threshold !== undefined ? { threshold: opts.threshold } : {}) };
+  const settings: LagamcSettings = { encoder: opts.encoderSpec, generator: config, targets: mode, fallback: opts.fallback ?? false, labelFile: resolve(opts.labelFile), labelsHash: labelsHash(set), ...(opts.threshold !== undefined ? { threshold: opts.threshold } : {}), ...(opts.decoding ? { decoding: opts.decoding } : {}) };
+  const devDecode: DecodeOptions = { numBeams: opts.decoding?.numBeams ?? 1, ...(opts.decoding?.constrained ? { constraint: labelConstraint(set, vocab, mode) } : {}) };
   const checkpointDir = join(opts.out, 'checkpoint');
   let start = 1;
   let bestEpoch = 0;
@@ -135,26 +161,21 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
   }
   if (start === 1) await writeFileAtomic(join(opts.out, 'train-log.jsonl'), '');
   await saveVocab(opts.out, vocab);
+  if (features) await saveTextFeatures(opts.out, features);
   await saveLabelSnapshot(opts.out, opts.labelFileText);
 
   const matcherFor = () => Matcher.create(set, adaptEncoder(encoder, weights.adapter), opts.threshold !== undefined ? { threshold: opts.threshold } : {});
   const gold = dev.map((e) => e.labels ?? []);
   const started = performance.now();
+  let examplesHere = 0;
   let bestDev: EvalReport | null = null;
   let epoch = start;
   let finalLambda = lambda.value;
   try {
     for (; epoch <= epochs && sinceBest < (opts.patience ?? 4); epoch++) {
-      // Batches depend only on (seed, epoch): shuffle, then sort chunks by target length (bucketing).
+      // Batches depend only on (seed, epoch); the same generator then draws the bag dropout.
       const rng = seededRng(seed * 1000 + epoch);
-      const order = shuffle([...train.keys()], rng);
-      const chunk = batchSize * 20;
-      const batches: number[][] = [];
-      for (let c = 0; c < order.length; c += chunk) {
-        const part = order.slice(c, c + chunk).sort((a, b) => ids[a]!.length - ids[b]!.length);
-        for (let b = 0; b < part.length; b += batchSize) batches.push(part.slice(b, b + batchSize));
-      }
-      shuffle(batches, rng);
+      const batches = epochBatches(targetLengths, limits, rng);
       const sums = { total: 0, ce: 0, cos: 0 };
       for (const [bi, batch] of batches.entries()) {
         // Yield to the event loop so that a Ctrl-C or a client's cancel can abort mid-epoch.
@@ -169,22 +190,27 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
           const row = targetRow.get(targets[i]!)!;
           tv.set(targetVectors.subarray(row * dim, (row + 1) * dim), r * dim);
         });
+        const bag = trainBags ? TextFeatures.dense(batch.map((i) => trainBags[i]!), config.bagSize, { rate: bagDropout, rng }) : null;
         const parts = tf.tidy(() => {
-          const xt = tf.tensor2d(x, [b, dim]);
+          const ut = tf.tensor2d(x, [b, dim]);
+          const bagT = bag ? tf.tensor2d(bag, [b, config.bagSize]) : null;
           const tvt = tf.tensor2d(tv, [b, dim]);
           const oneHots: tf.Tensor2D[] = [];
           const masks: tf.Tensor2D[] = [];
+          const tokenWeights: tf.Tensor2D[] = [];
           for (let t = 0; t < steps; t++) {
             oneHots.push(tf.cast(tf.oneHot(tf.tensor1d(batch.map((i) => ids[i]![t] ?? PAD), 'int32'), vocab.size), 'float32') as tf.Tensor2D);
             masks.push(tf.tensor2d(batch.map((i) => (t < ids[i]!.length ? 1 : 0)), [b, 1]));
+            tokenWeights.push(tf.tensor2d(batch.map((i) => (t < ids[i]!.length ? exampleWeight[i]! : 0)), [b, 1]));
           }
           const lengths = tf.tensor2d(batch.map((i) => ids[i]!.length), [b, 1]);
-          const tokens = batch.reduce((s, i) => s + ids[i]!.length, 0);
+          const weightTotal = batch.reduce((s, i) => s + ids[i]!.length * exampleWeight[i]!, 0);
           let ce = 0;
           let cos = 0;
           const { value, grads } = tf.variableGrads(() => {
+            const xt = weights.generator.condition(ut, bagT);
             const { logProbs } = weights.generator.teacherForced(xt, batch.map((i) => ids[i]!));
-            const ceT = crossEntropy(logProbs, oneHots, masks, tokens);
+            const ceT = crossEntropy(logProbs, oneHots, tokenWeights, weightTotal);
             const meaning = weights.adapter.apply(expectedMeaning(logProbs, masks, lengths, weights.generator.params.emb as tf.Tensor2D, weights.projection as tf.Tensor2D));
             const cosT = semanticLoss(meaning, weights.adapter.apply(tvt), tvt);
             ce = ceT.dataSync()[0]!;
@@ -197,6 +223,7 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
         sums.total += parts.total;
         sums.ce += parts.ce;
         sums.cos += parts.cos;
+        examplesHere += b;
         const done = (epoch - 1) * batches.length + bi + 1;
         const elapsed = (performance.now() - started) / 1000;
         const doneHere = done - (start - 1) * batches.length;
@@ -209,12 +236,12 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
           steps: batches.length,
           loss: parts,
           lambda: lambda.value,
-          throughput: { value: (doneHere * batchSize) / elapsed, unit: 'examples' },
+          throughput: { value: examplesHere / elapsed, unit: 'examples' },
           etaSeconds: (elapsed / doneHere) * (epochs * batches.length - done),
         });
       }
       const matcher = await matcherFor();
-      const preds = await devPredictions(weights, vocab, matcher, devX, dim, settings.fallback);
+      const preds = await devPredictions(weights, vocab, matcher, devX, devBags, dim, settings.fallback, devDecode);
       const report = evaluate(gold, preds.map((p) => p.labels.map((l) => l.label)), { labels: names, scores: preds.map((p) => p.scores) });
       const hallucinated = preds.reduce((s, p) => s + (p.sentences?.filter((m) => m.hallucinated).length ?? 0), 0);
       const sentences = preds.reduce((s, p) => s + (p.sentences?.length ?? 0), 0);

@@ -2,7 +2,7 @@
 // cache changes nothing but speed, and constrained decoding only emits allowed sentences.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { SentenceConstraint } from '../../engine/models/t5/constrained';
+import { SentenceConstraint } from '../../engine/models/constrained';
 import { generate, generateBatch } from '../../engine/models/t5/generate';
 import { T5Model } from '../../engine/models/t5/model';
 import { initBackend } from '../../engine/tf/backend';

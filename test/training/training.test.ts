@@ -46,9 +46,10 @@ test('targets: gold descriptions in label-file order joined by ". ", the none se
   assert.equal(vocab.decode(vocab.encode('money back. thanks!')), 'Money back. Thanks!');
 });
 
-test('the semantic term carries gradient to the generator, the projection and the adapter', () => {
-  const weights = LagamcWeights.create({ vocabSize: 12, inputDim: 8, hidden: 6, embedding: 4, maxLength: 8, seed: 3 }, 2);
-  const x = tf.randomNormal([2, 8], 0, 1, 'float32', 1) as tf.Tensor2D;
+test('the semantic term carries gradient to the generator (bag projection included), the projection and the adapter', () => {
+  const weights = LagamcWeights.create({ vocabSize: 12, inputDim: 8, bagSize: 5, bagDim: 3, hidden: 6, embedding: 4, maxLength: 8, seed: 3 }, 2);
+  const u = tf.randomNormal([2, 8], 0, 1, 'float32', 1) as tf.Tensor2D;
+  const bag = tf.tensor2d([0.6, 0, 0.8, 0, 0, 0, 1, 0, 0, 0], [2, 5]);
   const t = tf.tidy(() => {
     const v = tf.randomNormal([2, 8], 0, 1, 'float32', 2);
     return tf.div(v, tf.norm(v, 2, 1, true)) as tf.Tensor2D;
@@ -57,12 +58,12 @@ test('the semantic term carries gradient to the generator, the projection and th
   const masks = [0, 1, 2].map((s) => tf.tensor2d(targets.map((y) => (s < y.length ? 1 : 0)), [2, 1]));
   const lengths = tf.tensor2d(targets.map((y) => y.length), [2, 1]);
   const { grads } = tf.variableGrads(() => {
-    const { logProbs } = weights.generator.teacherForced(x, targets);
+    const { logProbs } = weights.generator.teacherForced(weights.generator.condition(u, bag), targets);
     const meaning = weights.adapter.apply(expectedMeaning(logProbs, masks, lengths, weights.generator.params.emb as tf.Tensor2D, weights.projection as tf.Tensor2D));
     return semanticLoss(meaning, weights.adapter.apply(t), t);
   }, weights.variables);
   const norm = (v: tf.Variable) => tf.norm(grads[v.name]!).dataSync()[0]!;
-  for (const name of ['emb', 'wo', 'uz', 'un', 'w0', 'wxn'] as const) assert.ok(norm(weights.generator.params[name]) > 1e-6, `generator ${name}`);
+  for (const name of ['emb', 'wo', 'uz', 'un', 'w0', 'wxn', 'wb', 'bb'] as const) assert.ok(norm(weights.generator.params[name]) > 1e-6, `generator ${name}`);
   assert.ok(norm(weights.projection) > 1e-6, 'projection');
   assert.ok(weights.adapter.variables.some((v) => norm(v) > 1e-6), 'adapter');
   weights.dispose();
@@ -126,6 +127,18 @@ test('predict refuses a model whose label file changed since training', async ()
   const ok = await loadPredictor(out);
   const [p] = await ok.predict(['I was charged twice this month.']);
   assert.ok(p!.generated !== undefined && p!.sentences !== undefined);
+  // Constrained beam search writes label descriptions only, each matching its own label exactly.
+  // (The compact vocabulary is lower-cased.)
+  const key = (sentence: string) => sentence.toLowerCase().replace(/\.$/, '');
+  const sentences = new Map([...set.labels.map((l) => [key(l.description!), l.name] as const), [key(set.noneDescription!), null] as const]);
+  for (const q of await ok.predict(['I was charged twice this month.', 'The app crashes when I open it.', 'Thanks, great service!'], { decoding: { numBeams: 3, constrained: true } })) {
+    assert.ok(q.sentences!.length >= 1);
+    for (const m of q.sentences!) {
+      const label = sentences.get(key(m.sentence));
+      assert.ok(label !== undefined, `"${m.sentence}" is not a label sentence`);
+      if (label !== null) assert.equal(m.label, label);
+    }
+  }
   ok.dispose();
   writeFileSync(labels, labelText.replace('The customer thanks the team', 'The customer praises the team'));
   await assert.rejects(loadPredictor(out), /x\.labels\.jsonc no longer matches the model .*re-described: praise.*Retrain/);

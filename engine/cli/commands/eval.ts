@@ -12,11 +12,12 @@ import { evaluateModel } from '../../model/evaluate';
 import { loadPredictor } from '../../model/load';
 import { EXIT, UsageError, flag, jsonOption, required, str, type Command, type CommandContext } from '../command';
 import { fixed, pct, table } from '../format';
+import { decodingFlags, decodingOptions } from './shared';
 
 export const evalCommand: Command = {
   name: 'eval',
   summary: 'score predictions against gold labels (micro/macro/weighted/samples F1, mAP, rare labels, ...)',
-  usage: '(--gold F --pred F | --model DIR --test F) [--labels F] [--train F] [--json]',
+  usage: '(--gold F --pred F | --model DIR --test F [--num-beams K] [--constrained]) [--labels F] [--train F] [--json]',
   options: {
     model: { type: 'string', placeholder: 'DIR', description: 'model folder to evaluate on --test' },
     test: { type: 'string', placeholder: 'F', description: 'labelled dataset to evaluate --model on' },
@@ -24,6 +25,7 @@ export const evalCommand: Command = {
     pred: { type: 'string', placeholder: 'F', description: 'predictions: {"id","labels","scores"?} lines, joined to gold by id' },
     labels: { type: 'string', placeholder: 'F', description: 'label file fixing the label set (default: labels seen in gold or predictions)' },
     train: { type: 'string', placeholder: 'F', description: 'training data, to pick the rare labels by training frequency' },
+    ...decodingFlags,
     ...jsonOption,
   },
   async run(ctx) {
@@ -86,7 +88,7 @@ async function evalModel({ values, io, signal }: CommandContext): Promise<number
   try {
     const { examples } = await loadExamples(testFile);
     const freq = await trainFrequencies(str(values, 'train'));
-    const { report } = await evaluateModel(predictor, examples, { signal, ...(freq ? { trainFrequencies: freq } : {}), onProgress: (e) => io.interactive && io.err(`\r${e.message}`) });
+    const { report } = await evaluateModel(predictor, examples, { signal, decoding: decodingOptions(values), ...(freq ? { trainFrequencies: freq } : {}), onProgress: (e) => io.interactive && io.err(`\r${e.message}`) });
     await writeJsonAtomic(join(dir, 'report-test.json'), { test: testFile, ...report });
     if (flag(values, 'json')) io.out(JSON.stringify(report, null, 2));
     else {

@@ -3,7 +3,7 @@
 // file, whose descriptions are used, or a text file with one sentence per line).
 import { readFile } from 'node:fs/promises';
 import { loadLabelFile } from '../../data/labels';
-import { SentenceConstraint } from '../../models/t5/constrained';
+import { SentenceConstraint } from '../../models/constrained';
 import { generate as run } from '../../models/t5/generate';
 import { EXIT, flag, jsonOption, num, required, str, type Command } from '../command';
 import { t5Flags, t5FromFlags } from './score';

@@ -11,7 +11,7 @@ import type { ProgressEvent } from '../../progress';
 import { EXIT, UsageError, flag, jsonOption, num, str, type Command } from '../command';
 import { fixed } from '../format';
 import { formatMatch, matcherFlags, matcherFromFlags, predictionJson } from './match';
-import { csvFlags, csvOptions } from './shared';
+import { csvFlags, csvOptions, decodingFlags, decodingOptions } from './shared';
 
 const CHUNK = 256;
 
@@ -20,7 +20,7 @@ type PredictFn = (texts: readonly string[]) => Promise<Prediction[]>;
 export const predict: Command = {
   name: 'predict',
   summary: 'predict labels with a model folder, or zero-shot from label descriptions',
-  usage: '(--model DIR | --zero-shot --labels F) (--input F | --text TEXT) [--top-k K] [--threshold X | --thresholds F] [--fallback] [--out F] [--json]',
+  usage: '(--model DIR | --zero-shot --labels F) (--input F | --text TEXT) [--num-beams K] [--constrained] [--top-k K] [--threshold X | --thresholds F] [--fallback] [--out F] [--json]',
   options: {
     model: { type: 'string', placeholder: 'DIR', description: 'model folder (lagamc-model.json inside)' },
     'zero-shot': { type: 'boolean', description: 'no model: compare each text with the label descriptions' },
@@ -32,6 +32,7 @@ export const predict: Command = {
     ...matcherFlags,
     'batch-size': { type: 'string', placeholder: 'N', description: 'texts per encoder batch (default: the encoder\'s, 32 for USE lite)' },
     out: { type: 'string', placeholder: 'F', description: 'write the prediction lines to F (written atomically) instead of stdout' },
+    ...decodingFlags,
     ...csvFlags,
     ...jsonOption,
   },
@@ -49,9 +50,11 @@ export const predict: Command = {
     if (modelDir) {
       for (const f of ['top-k', 'threshold', 'thresholds', 'fallback', 'labels', 'encoder']) if (values[f] !== undefined) throw new UsageError(`--${f} applies to --zero-shot only`);
       const predictor = await loadPredictor(modelDir);
-      run = (texts) => predictor.predict(texts, { signal, ...batch });
+      const decoding = decodingOptions(values);
+      run = (texts) => predictor.predict(texts, { signal, ...batch, decoding });
       dispose = () => predictor.dispose();
     } else {
+      for (const f of ['num-beams', 'constrained']) if (values[f] !== undefined) throw new UsageError(`--${f} applies to --model only`);
       const useThresholds = str(values, 'threshold') !== undefined || str(values, 'thresholds') !== undefined;
       const topK = str(values, 'top-k') === undefined ? undefined : num(values, 'top-k', 1, { min: 1, integer: true });
       const matcher = await matcherFromFlags(values);

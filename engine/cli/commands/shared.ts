@@ -1,7 +1,8 @@
-// Options several commands share: CSV/TSV column names and the LLM endpoint.
+// Options several commands share: CSV/TSV column names, generator decoding and the LLM endpoint.
 import type { CsvOptions } from '../../data/csv';
+import type { Decoding } from '../../model/prediction';
 import { LlmClient } from '../../llm/client';
-import { num, str, type OptionSpec, type Values } from '../command';
+import { flag, num, str, type OptionSpec, type Values } from '../command';
 
 export const csvFlags: Record<string, OptionSpec> = {
   'text-column': { type: 'string', placeholder: 'NAME', description: 'CSV/TSV: column holding the text (default "text")' },
@@ -18,6 +19,20 @@ export function csvOptions(values: Values): CsvOptions {
   if (l) o.labelsColumn = l;
   if (s) o.labelSeparator = s;
   return o;
+}
+
+/** Decoding of generator models (train: the model's default; predict, eval: an override). */
+export const decodingFlags: Record<string, OptionSpec> = {
+  'num-beams': { type: 'string', placeholder: 'K', description: 'generator models: beam width, 1 = greedy (default: the model\'s, else 1)' },
+  constrained: { type: 'boolean', description: 'generator models: write only the label sentences, each at most once' },
+};
+
+/** The decoding the flags ask for; empty when none is given. */
+export function decodingOptions(values: Values): Decoding {
+  const d: Decoding = {};
+  if (str(values, 'num-beams') !== undefined) d.numBeams = num(values, 'num-beams', 1, { min: 1, max: 16, integer: true });
+  if (flag(values, 'constrained')) d.constrained = true;
+  return d;
 }
 
 /** Options of commands that talk to an LLM (describe, zeroshot). */

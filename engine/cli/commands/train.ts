@@ -14,7 +14,7 @@ import { trainLora } from '../../training/loraTrainer';
 import { trainLagamc, type TrainOptions, type TrainResult } from '../../training/trainer';
 import { EXIT, UsageError, flag, jsonOption, num, required, str, type Command, type Io, type Values } from '../command';
 import { pct } from '../format';
-import { csvFlags, csvOptions } from './shared';
+import { csvFlags, csvOptions, decodingFlags, decodingOptions } from './shared';
 
 /** Seeded split of `examples` into (train, dev) with `share` of them in dev. */
 export function holdOut(examples: readonly Example[], share: number, seed: number): [Example[], Example[]] {
@@ -52,14 +52,17 @@ export const trainOptions = {
   base: { type: 'string', placeholder: 'DIR', description: 'Hugging Face T5/FLAN-T5 folder to fine-tune with LoRA (rank --rank on q,v; base frozen) instead of the compact generator' },
   rank: { type: 'string', placeholder: 'N', description: 'LoRA rank with --base (default 2)' },
   epochs: { type: 'string', placeholder: 'N', description: 'most epochs (default 20; early stopping after 4 without dev improvement)' },
-  'batch-size': { type: 'string', placeholder: 'N', description: 'examples per step (default 32)' },
-  'learning-rate': { type: 'string', placeholder: 'X', description: 'peak AdamW learning rate (default 0.003)' },
+  'batch-size': { type: 'string', placeholder: 'N', description: 'most examples per step (default 128; long targets get fewer: at most 8,192 target tokens per step)' },
+  'learning-rate': { type: 'string', placeholder: 'X', description: 'peak AdamW learning rate (default 0.006)' },
+  'bag-terms': { type: 'string', placeholder: 'N', description: 'most TF-IDF terms the generator reads besides the sentence encoder (default 10000; 0 = encoder only)' },
+  'label-balance': { type: 'string', placeholder: 'X', description: 'weight rare labels up in the cross-entropy: exponent in [0, 1] (default 0.5; 0 = off)' },
   lambda: { type: 'string', placeholder: 'X', description: 'fix the hybrid-loss weight λ (1 = cross-entropy only); learned by default' },
   targets: { type: 'string', placeholder: 'T', description: '"descriptions" (default) or "names" (ablation: label names as targets)' },
   fallback: { type: 'boolean', description: 'when no generated sentence matches, predict the closest label' },
   threshold: { type: 'string', placeholder: 'X', description: 'matching threshold (default: the label file\'s, else 0.4)' },
   seed: { type: 'string', placeholder: 'N', description: 'seed (default 1)' },
   resume: { type: 'boolean', description: 'continue an interrupted run from its last checkpoint in --out' },
+  ...decodingFlags,
   ...csvFlags,
   ...jsonOption,
 } as const;
@@ -87,8 +90,11 @@ export async function runTraining(values: Values, io: Io, signal: AbortSignal): 
     targets,
     seed,
     epochs: num(values, 'epochs', 20, { min: 1, integer: true }),
-    batchSize: num(values, 'batch-size', 32, { min: 1, integer: true }),
-    learningRate: num(values, 'learning-rate', 3e-3, { min: 0 }),
+    batchSize: num(values, 'batch-size', 128, { min: 1, integer: true }),
+    learningRate: num(values, 'learning-rate', 6e-3, { min: 0 }),
+    bagTerms: num(values, 'bag-terms', 10_000, { min: 0, integer: true }),
+    labelBalance: num(values, 'label-balance', 0.5, { min: 0, max: 1 }),
+    decoding: decodingOptions(values),
     fallback: flag(values, 'fallback'),
     resume: flag(values, 'resume'),
     signal,
@@ -99,7 +105,8 @@ export async function runTraining(values: Values, io: Io, signal: AbortSignal): 
   const base = str(values, 'base');
   if (base) {
     if (options.resume) throw new UsageError('--resume is not supported with --base (LoRA runs keep only the best epoch\'s adapter)');
-    const { resume: _resume, lambda, ...common } = options;
+    for (const f of ['bag-terms', 'label-balance', 'num-beams', 'constrained']) if (values[f] !== undefined) throw new UsageError(`--${f} applies to the compact generator only (without --base); decoding of a --base model is chosen at predict/eval time`);
+    const { resume: _resume, lambda, bagTerms: _bagTerms, labelBalance: _labelBalance, decoding: _decoding, ...common } = options;
     if (lambda !== undefined && lambda !== 1) throw new UsageError('--base trains with cross-entropy only (λ = 1)');
     const r = await trainLora(set, train, dev, encoder, { ...common, base, epochs: num(values, 'epochs', 5, { min: 1, integer: true }), batchSize: num(values, 'batch-size', 8, { min: 1, integer: true }), learningRate: num(values, 'learning-rate', 1e-3, { min: 0 }), rank: num(values, 'rank', 2, { min: 1, integer: true }) });
     if (io.interactive) io.err('');

@@ -3,6 +3,7 @@
 //                       label-file path and hash, training summary
 //   labels.jsonc        snapshot of the label file the model was trained with
 //   vocab.json          the generator's word vocabulary
+//   features.json       the TF-IDF terms and idf weights the generator reads (absent without a bag)
 //   generator.json      generator weights and the meaning projection (float32, base64)
 //   adapter/            the matcher's encoder adapter (trained by the hybrid loss)
 //   train-log.jsonl     one line per epoch (losses, λ, dev metrics, seconds)
@@ -20,8 +21,10 @@ import { EncoderAdapter } from '../../encoders/adapter';
 import { writeFileAtomic, writeJsonAtomic } from '../../io/atomic';
 import { base64ToFloat32, float32ToBase64 } from '../../io/float32';
 import { CompactGenerator, type CompactConfig, type ParamName } from '../../models/compact/model';
+import { TextFeatures } from '../../models/compact/textFeatures';
 import { Vocab } from '../../models/compact/vocab';
 import type { TargetMode } from '../../training/targets';
+import type { Decoding } from '../prediction';
 
 export const LAGAMC_KIND = 'lagamc';
 
@@ -33,6 +36,8 @@ export interface LagamcSettings {
   threshold?: number;
   /** Predict the best-matching label when no sentence matches. */
   fallback: boolean;
+  /** Default decoding (absent: greedy, unconstrained). */
+  decoding?: Decoding;
   /** Absolute path of the label file trained with, and the hash of its labels. */
   labelFile: string;
   labelsHash: string;
@@ -71,6 +76,8 @@ export class LagamcWeights {
     const file = join(dir, 'generator.json');
     const f = JSON.parse(await readFile(file, 'utf8')) as { format?: string; config: CompactConfig; weights: Record<string, string>; projection: string };
     if (f.format !== 'lagamc-compact/1') throw new Error(`${file}: "format" must be "lagamc-compact/1", got ${JSON.stringify(f.format)}`);
+    // Generators written before the bag of words existed read the encoder's vector only.
+    f.config = { ...f.config, bagSize: f.config.bagSize ?? 0, bagDim: f.config.bagDim ?? 0 };
     const generator = new CompactGenerator(f.config, Object.fromEntries(Object.entries(f.weights).map(([k, v]) => [k, base64ToFloat32(v, file, `weights.${k}`)])) as Record<ParamName, Float32Array>);
     const projection = tf.tidy(() => tf.variable(tf.tensor2d(base64ToFloat32(f.projection, file, 'projection', f.config.embedding * f.config.inputDim), [f.config.embedding, f.config.inputDim]), true));
     return new LagamcWeights(generator, projection, await EncoderAdapter.load(join(dir, 'adapter')));
@@ -85,6 +92,16 @@ export class LagamcWeights {
 
 export async function saveVocab(dir: string, vocab: Vocab): Promise<void> {
   await writeJsonAtomic(join(dir, 'vocab.json'), { tokens: vocab.tokens });
+}
+
+export async function saveTextFeatures(dir: string, features: TextFeatures): Promise<void> {
+  await writeJsonAtomic(join(dir, 'features.json'), features.toJSON());
+}
+
+/** The model's TF-IDF features, or null for a generator that reads the encoder's vector only. */
+export async function loadTextFeatures(dir: string): Promise<TextFeatures | null> {
+  const file = join(dir, 'features.json');
+  return existsSync(file) ? TextFeatures.fromJSON(JSON.parse(await readFile(file, 'utf8')), file) : null;
 }
 
 export async function loadVocab(dir: string): Promise<Vocab> {

@@ -1,4 +1,5 @@
-// Prediction with a LAGAMC model: the generator writes descriptions autoregressively (greedy), and
+// Prediction with a LAGAMC model: the generator writes descriptions autoregressively (greedy or beam
+// search, optionally constrained to the label sentences), and
 // the matcher maps each generated sentence to the most similar label description, through the
 // encoder adapter trained with the model. Sentences under the threshold are hallucinated matches:
 // reported, not used. With `fallback`, a text whose sentences matched nothing gets the label its
@@ -10,21 +11,37 @@ import { adaptEncoder } from '../../encoders/adapter';
 import type { SentenceEncoder } from '../../encoders/encoder';
 import { loadEncoder } from '../../encoders/index';
 import { Matcher } from '../../matching/matcher';
-import type { Vocab } from '../../models/compact/vocab';
+import { SentenceConstraint } from '../../models/constrained';
+import type { DecodeOptions } from '../../models/compact/model';
+import { TextFeatures, type SparseRow } from '../../models/compact/textFeatures';
+import { EOS, type Vocab } from '../../models/compact/vocab';
+import { joinDescriptions } from '../../matching/sentences';
+import { labelSentence, noneSentence, type TargetMode } from '../../training/targets';
 import { initBackend } from '../../tf/backend';
 import type { ModelManifest } from '../manifest';
 import type { PredictOptions, Prediction, Predictor } from '../prediction';
-import { LAGAMC_KIND, LagamcWeights, assertLabelFileUnchanged, loadVocab, readLabelSnapshot, type LagamcSettings } from './folder';
+import { LAGAMC_KIND, LagamcWeights, assertLabelFileUnchanged, loadTextFeatures, loadVocab, readLabelSnapshot, type LagamcSettings } from './folder';
 
-/** Generated text for each input vector row (batched greedy decoding). */
-export async function generateTexts(weights: LagamcWeights, vocab: Vocab, inputs: Float32Array, dim: number, batchSize = 128): Promise<string[]> {
+/** The label sentences as a decoding constraint over the generator's vocabulary. */
+export function labelConstraint(set: LabelSet, vocab: Vocab, mode: TargetMode): SentenceConstraint {
+  const sentences = [...set.labels.map((l) => labelSentence(l, mode)), noneSentence(set)];
+  return new SentenceConstraint(sentences.map((s) => vocab.encode(joinDescriptions([s])).slice(0, -1)), EOS);
+}
+
+/** Generated text for each text, given its encoder vector row and TF-IDF row (batched). */
+export async function generateTexts(weights: LagamcWeights, vocab: Vocab, inputs: Float32Array, bags: readonly SparseRow[] | null, dim: number, decode: DecodeOptions = {}, batchSize = 128): Promise<string[]> {
   const rows = inputs.length / dim;
+  const { bagSize } = weights.generator.config;
   const out: string[] = [];
   for (let start = 0; start < rows; start += batchSize) {
     const n = Math.min(batchSize, rows - start);
-    const x = tf.tensor2d(inputs.subarray(start * dim, (start + n) * dim), [n, dim]);
+    const x = tf.tidy(() => {
+      const u = tf.tensor2d(inputs.subarray(start * dim, (start + n) * dim), [n, dim]);
+      const bag = bags && bagSize > 0 ? tf.tensor2d(TextFeatures.dense(bags.slice(start, start + n), bagSize), [n, bagSize]) : null;
+      return weights.generator.condition(u, bag);
+    });
     try {
-      for (const ids of await weights.generator.greedy(x)) out.push(vocab.decode(ids));
+      for (const ids of await weights.generator.decode(x, decode)) out.push(vocab.decode(ids));
     } finally {
       x.dispose();
     }
@@ -50,21 +67,25 @@ export class LagamcPredictor implements Predictor {
     private readonly encoder: SentenceEncoder,
     private readonly weights: LagamcWeights,
     private readonly vocab: Vocab,
+    private readonly features: TextFeatures | null,
     private readonly matcher: Matcher,
+    private readonly constraint: SentenceConstraint,
   ) {
     this.labels = matcher.labels.slice(0, matcher.labelCount);
   }
 
-  static async create(dir: string, settings: LagamcSettings, set: LabelSet, weights: LagamcWeights, vocab: Vocab): Promise<LagamcPredictor> {
+  static async create(dir: string, settings: LagamcSettings, set: LabelSet, weights: LagamcWeights, vocab: Vocab, features: TextFeatures | null): Promise<LagamcPredictor> {
     const encoder = await loadEncoder(settings.encoder);
     const matcher = await Matcher.create(set, adaptEncoder(encoder, weights.adapter), settings.threshold !== undefined ? { threshold: settings.threshold } : {});
-    return new LagamcPredictor(dir, settings, encoder, weights, vocab, matcher);
+    return new LagamcPredictor(dir, settings, encoder, weights, vocab, features, matcher, labelConstraint(set, vocab, settings.targets));
   }
 
   /** Generated text for each input text. */
   async generate(texts: readonly string[], opts: PredictOptions = {}): Promise<string[]> {
     const x = await this.encoder.encode(texts, { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.batchSize ? { batchSize: opts.batchSize } : {}) });
-    return generateTexts(this.weights, this.vocab, x, this.encoder.dim);
+    const decoding = { ...this.settings.decoding, ...opts.decoding };
+    const decode: DecodeOptions = { numBeams: decoding.numBeams ?? 1, ...(decoding.constrained ? { constraint: this.constraint } : {}) };
+    return generateTexts(this.weights, this.vocab, x, this.features ? texts.map((t) => this.features!.row(t)) : null, this.encoder.dim, decode);
   }
 
   async predict(texts: readonly string[], opts: PredictOptions = {}): Promise<Prediction[]> {
@@ -84,5 +105,5 @@ export async function loadLagamc(dir: string, manifest: ModelManifest): Promise<
   const set = await readLabelSnapshot(dir);
   await assertLabelFileUnchanged(dir, settings, set);
   const weights = await LagamcWeights.load(dir);
-  return LagamcPredictor.create(dir, settings, set, weights, await loadVocab(dir));
+  return LagamcPredictor.create(dir, settings, set, weights, await loadVocab(dir), await loadTextFeatures(dir));
 }

@@ -1,6 +1,6 @@
 // Prediction with a LAGAMC model trained with `--base` (kind "lagamc-t5"): the Hugging Face base
-// model the folder refers to, plus the PEFT LoRA adapter in `adapter/`, generates (greedy) from the
-// prompt; the matcher (frozen encoder) maps each sentence to a label description.
+// model the folder refers to, plus the PEFT LoRA adapter in `adapter/`, generates (greedy or beam
+// search, optionally constrained to the label sentences) from the prompt; the matcher (frozen encoder) maps each sentence to a label description.
 import { join } from 'node:path';
 import { loadEncoder } from '../../encoders/index';
 import { Matcher } from '../../matching/matcher';
@@ -10,7 +10,9 @@ import { initBackend } from '../../tf/backend';
 import { LAGAMC_T5_KIND, generateWithT5, type LagamcT5Settings } from '../../training/loraTrainer';
 import type { LabelSet } from '../../data/labels';
 import type { ModelManifest } from '../manifest';
-import type { PredictOptions, Prediction, Predictor } from '../prediction';
+import type { Decoding, PredictOptions, Prediction, Predictor } from '../prediction';
+import { SentenceConstraint } from '../../models/constrained';
+import { labelSentence, noneSentence } from '../../training/targets';
 import { assertLabelFileUnchanged, readLabelSnapshot } from './folder';
 import { withFallback } from './predictor';
 
@@ -28,13 +30,15 @@ export class LagamcT5Predictor implements Predictor {
     this.labels = set.labels.map((l) => l.name);
   }
 
-  async generate(texts: readonly string[]): Promise<string[]> {
-    return generateWithT5(this.model, this.set, texts, this.settings);
+  async generate(texts: readonly string[], decoding: Decoding = {}): Promise<string[]> {
+    const sentences = [...this.set.labels.map((l) => labelSentence(l, this.settings.targets)), noneSentence(this.set)];
+    const constraint = decoding.constrained ? SentenceConstraint.fromSentences(this.model.tokenizer!, sentences, this.model.config.eosTokenId) : undefined;
+    return generateWithT5(this.model, this.set, texts, this.settings, decoding.numBeams ?? 1, constraint);
   }
 
   async predict(texts: readonly string[], opts: PredictOptions = {}): Promise<Prediction[]> {
     opts.signal?.throwIfAborted();
-    const predictions = await this.matcher.match(await this.generate(texts), opts.signal ? { signal: opts.signal } : {});
+    const predictions = await this.matcher.match(await this.generate(texts, opts.decoding), opts.signal ? { signal: opts.signal } : {});
     return this.settings.fallback ? withFallback(predictions) : predictions;
   }
 

@@ -1,20 +1,26 @@
 // The compact generator, trained from scratch on a CPU. A T5 step at d_model 256 with 2+2 layers
 // takes ~17 s for a batch of 16 on single-threaded wasm; this model avoids that cost by design:
 //  - the input text is read once by the frozen sentence encoder (USE lite, 512-d, cached per text)
-//    instead of by a token encoder trained here;
-//  - a one-layer GRU decoder (hidden 256) writes the target, conditioned on that vector at every
-//    step (initial state tanh(x·W0) and x concatenated to each input word embedding);
+//    and, as a shallow token encoder, by a projection of its TF-IDF terms (textFeatures.ts): the
+//    conditioning vector is c = [u ; tanh(tfidf·Wb + bb)] (no bag when `bagSize` is 0);
+//  - a one-layer GRU decoder (hidden 256) writes the target, conditioned on c at every step
+//    (initial state tanh(c·W0) and c added to each step's gate inputs);
 //  - it decodes over the words of the label descriptions only (a few hundred tokens), so the
 //    output layer is a small matrix product.
 // Embedding lookups are one-hot matrix products and GRU gates are separate matrices, so training
 // uses no gather or slice (whose gradients the wasm backend lacks: UnsortedSegmentSum).
 import * as tf from '@tensorflow/tfjs-core';
+import type { SentenceConstraint } from '../constrained';
 import { BOS, EOS, PAD } from './vocab';
 
 export interface CompactConfig {
   vocabSize: number;
-  /** Width of the conditioning vector (the sentence encoder's). */
+  /** Width of the sentence encoder's vector. */
   inputDim: number;
+  /** Number of TF-IDF terms read by the bag projection (0: the encoder's vector only). */
+  bagSize: number;
+  /** Width of the bag projection. */
+  bagDim: number;
   hidden: number;
   embedding: number;
   /** Longest generated target, in tokens. */
@@ -22,10 +28,44 @@ export interface CompactConfig {
   seed: number;
 }
 
-export const DEFAULT_SIZES = { hidden: 256, embedding: 128, maxLength: 64 } as const;
+export const DEFAULT_SIZES = { hidden: 256, embedding: 128, maxLength: 64, bagDim: 256 } as const;
 
-const PARAMS = ['emb', 'w0', 'b0', 'wez', 'wxz', 'uz', 'bz', 'wer', 'wxr', 'ur', 'br', 'wen', 'wxn', 'un', 'bn', 'wo', 'bo'] as const;
+const PARAMS = ['emb', 'w0', 'b0', 'wez', 'wxz', 'uz', 'bz', 'wer', 'wxr', 'ur', 'br', 'wen', 'wxn', 'un', 'bn', 'wo', 'bo', 'wb', 'bb'] as const;
 export type ParamName = (typeof PARAMS)[number];
+
+export interface DecodeOptions {
+  /** 1: greedy (default). */
+  numBeams?: number;
+  /** Beam scores are divided by length^lengthPenalty (default 1). */
+  lengthPenalty?: number;
+  /** Restricts the output to allowed sentences (e.g. the label descriptions). */
+  constraint?: SentenceConstraint;
+  /** Longest output in tokens (default: the config's). */
+  maxLength?: number;
+}
+
+interface Beam {
+  ids: number[];
+  /** Summed log-probability (finished beams: length-normalised). */
+  score: number;
+  /** Beam slot among the input's k rows. */
+  row: number;
+}
+
+/** The `m` tokens (of `allowed`, or of all `allowed` ids when a number) with the highest log-probability at `base`; never PAD or BOS. */
+function topTokens(lp: Float32Array, base: number, allowed: readonly number[] | number, m: number): number[] {
+  const best: number[] = [];
+  const consider = (id: number) => {
+    if (id === PAD || id === BOS) return;
+    if (best.length === m && lp[base + id]! <= lp[base + best[m - 1]!]!) return;
+    let j = best.length < m ? best.length : m - 1;
+    best[j] = id;
+    for (; j > 0 && lp[base + best[j]!]! > lp[base + best[j - 1]!]!; j--) [best[j], best[j - 1]] = [best[j - 1]!, best[j]!];
+  };
+  if (typeof allowed === 'number') for (let id = 0; id < allowed; id++) consider(id);
+  else allowed.forEach(consider);
+  return best;
+}
 
 export interface TeacherForced {
   /** Per step (B × V) log-probabilities of the next token. */
@@ -34,28 +74,34 @@ export interface TeacherForced {
 
 export class CompactGenerator {
   readonly params: Record<ParamName, tf.Variable>;
+  private readonly names: readonly ParamName[];
 
   constructor(
     readonly config: CompactConfig,
     values?: Partial<Record<ParamName, Float32Array>>,
   ) {
-    const { vocabSize: v, inputDim: x, hidden: h, embedding: e } = config;
+    const { vocabSize: v, hidden: h, embedding: e, bagSize, bagDim } = config;
+    const x = config.inputDim + (bagSize > 0 ? bagDim : 0);
     const shapes: Record<ParamName, number[]> = {
       emb: [v, e], w0: [x, h], b0: [h],
       wez: [e, h], wxz: [x, h], uz: [h, h], bz: [h],
       wer: [e, h], wxr: [x, h], ur: [h, h], br: [h],
       wen: [e, h], wxn: [x, h], un: [h, h], bn: [h],
       wo: [h, v], bo: [v],
+      wb: [bagSize, bagDim], bb: [bagDim],
     };
+    this.names = PARAMS.filter((n) => bagSize > 0 || (n !== 'wb' && n !== 'bb'));
     let seed = config.seed;
     this.params = Object.fromEntries(
-      PARAMS.map((name) => {
+      this.names.map((name) => {
         const shape = shapes[name];
         const given = values?.[name];
         const init = tf.tidy(() => {
           if (given) return tf.tensor(given, shape);
           if (shape.length === 1) return tf.zeros(shape);
-          const fanIn = shape[0]!;
+          // TF-IDF rows have unit norm, so a bag projection with unit-variance weights gives
+          // unit-variance pre-activations.
+          const fanIn = name === 'wb' ? 1 : shape[0]!;
           return tf.randomNormal(shape, 0, 1 / Math.sqrt(fanIn), 'float32', seed++);
         });
         const variable = tf.variable(init, true);
@@ -66,7 +112,14 @@ export class CompactGenerator {
   }
 
   get variables(): tf.Variable[] {
-    return PARAMS.map((n) => this.params[n]);
+    return this.names.map((n) => this.params[n]);
+  }
+
+  /** The conditioning vector c = [u ; tanh(bag·Wb + bb)] (just u without a bag). */
+  condition(u: tf.Tensor2D, bag: tf.Tensor2D | null): tf.Tensor2D {
+    if (this.config.bagSize === 0) return u;
+    if (!bag) throw new Error('this generator reads TF-IDF terms: pass the bag-of-words matrix');
+    return tf.concat([u, tf.tanh(tf.add(tf.matMul(bag, this.params.wb as tf.Tensor2D), this.params.bb))], 1) as tf.Tensor2D;
   }
 
   private step(prev: number[], h: tf.Tensor2D, xz: tf.Tensor2D, xr: tf.Tensor2D, xn: tf.Tensor2D): tf.Tensor2D {
@@ -88,7 +141,7 @@ export class CompactGenerator {
     };
   }
 
-  /** Teacher-forced next-token log-probabilities for targets (each ending in EOS, padded with PAD). */
+  /** Teacher-forced next-token log-probabilities (given the conditioning vectors) for targets (each ending in EOS, padded with PAD). */
   teacherForced(x: tf.Tensor2D, targets: readonly (readonly number[])[]): TeacherForced {
     const steps = Math.max(...targets.map((t) => t.length));
     const s = this.start(x);
@@ -102,31 +155,75 @@ export class CompactGenerator {
     return { logProbs };
   }
 
-  /** Greedy decoding: token ids per input row, without the final EOS. */
-  async greedy(x: tf.Tensor2D, maxLength = this.config.maxLength): Promise<number[][]> {
-    const rows = x.shape[0];
-    const out: number[][] = Array.from({ length: rows }, () => []);
-    const done = new Array<boolean>(rows).fill(false);
-    const s = tf.tidy(() => this.start(x));
-    let h = s.h;
-    let prev = new Array<number>(rows).fill(BOS);
+  /**
+   * Autoregressive decoding of each input row: greedy (`numBeams` 1) or beam search (Hugging Face's
+   * early stopping: an input is done once `numBeams` hypotheses have ended; score = summed
+   * log-probability / length^lengthPenalty), optionally restricted to allowed sentences. Token
+   * choice happens in JS over each step's log-probabilities. Returns ids without the final EOS.
+   */
+  async decode(x: tf.Tensor2D, opts: DecodeOptions = {}): Promise<number[][]> {
+    const k = opts.numBeams ?? 1;
+    const maxLength = opts.maxLength ?? this.config.maxLength;
+    const penalty = opts.lengthPenalty ?? 1;
+    const n = x.shape[0];
+    const v = this.config.vocabSize;
+    // Row r = input ⌊r / k⌋, beam r mod k. Only beam 0 is live at the start.
+    let beams: Beam[][] = Array.from({ length: n }, () => [{ ids: [], score: 0, row: 0 }]);
+    const finished: Beam[][] = Array.from({ length: n }, () => []);
+    const done = new Array<boolean>(n).fill(false);
+    const s = tf.tidy(() => {
+      const st = this.start(x);
+      const rows = tf.tensor1d(Array.from({ length: n * k }, (_, r) => Math.floor(r / k)), 'int32');
+      return { h: tf.gather(st.h, rows), xz: tf.gather(st.xz, rows), xr: tf.gather(st.xr, rows), xn: tf.gather(st.xn, rows) };
+    });
+    let h = s.h as tf.Tensor2D;
+    let prev = new Array<number>(n * k).fill(BOS);
     try {
       for (let t = 0; t < maxLength && done.includes(false); t++) {
-        const next = tf.tidy(() => {
-          const hn = this.step(prev, h, s.xz, s.xr, s.xn);
-          const logits = tf.add(tf.matMul(hn, this.params.wo as tf.Tensor2D), this.params.bo);
-          return { hn: tf.keep(hn), ids: tf.keep(tf.argMax(logits, 1)) };
+        const step = tf.tidy(() => {
+          const hn = this.step(prev, h, s.xz as tf.Tensor2D, s.xr as tf.Tensor2D, s.xn as tf.Tensor2D);
+          return { hn: tf.keep(hn), lp: tf.keep(tf.logSoftmax(tf.add(tf.matMul(hn, this.params.wo as tf.Tensor2D), this.params.bo))) };
         });
+        const lp = (await step.lp.data()) as Float32Array;
+        step.lp.dispose();
+        const parents = Array.from({ length: n * k }, (_, r) => r);
+        const next = new Array<number>(n * k).fill(PAD);
+        const live: Beam[][] = [];
+        for (let i = 0; i < n; i++) {
+          if (done[i]) {
+            live.push([]);
+            continue;
+          }
+          const candidates: { beam: Beam; token: number; score: number }[] = [];
+          for (const beam of beams[i]!) {
+            const base = (i * k + beam.row) * v;
+            const tokens = opts.constraint ? opts.constraint.allowed(beam.ids) : null;
+            // A beam contributes at most its k + 1 best tokens (k continuations besides an EOS).
+            for (const token of topTokens(lp, base, tokens ?? v, k + 1)) candidates.push({ beam, token, score: beam.score + lp[base + token]! });
+          }
+          candidates.sort((a, b) => b.score - a.score);
+          const kept: Beam[] = [];
+          for (const c of candidates) {
+            if (kept.length === k) break;
+            if (c.token === EOS) {
+              finished[i]!.push({ ids: c.beam.ids, score: c.score / Math.max(1, c.beam.ids.length + 1) ** penalty, row: -1 });
+              // Greedy (k = 1) stops at its first EOS; beams once k hypotheses have ended.
+              if (finished[i]!.length >= k) break;
+              continue;
+            }
+            parents[i * k + kept.length] = i * k + c.beam.row;
+            next[i * k + kept.length] = c.token;
+            kept.push({ ids: [...c.beam.ids, c.token], score: c.score, row: kept.length });
+          }
+          if (finished[i]!.length >= k || !kept.length) done[i] = true;
+          live.push(kept);
+        }
+        beams = live;
+        const hn = tf.tidy(() => tf.gather(step.hn, tf.tensor1d(parents, 'int32'))) as tf.Tensor2D;
+        step.hn.dispose();
         h.dispose();
-        h = next.hn;
-        const ids = Array.from((await next.ids.data()) as Int32Array);
-        next.ids.dispose();
-        ids.forEach((id, i) => {
-          if (done[i]) return;
-          if (id === EOS) done[i] = true;
-          else out[i]!.push(id);
-        });
-        prev = ids;
+        h = hn;
+        prev = next;
       }
     } finally {
       h.dispose();
@@ -134,12 +231,16 @@ export class CompactGenerator {
       s.xr.dispose();
       s.xn.dispose();
     }
-    return out;
+    return finished.map((f, i) => {
+      // Inputs cut by the length limit fall back to their best unfinished hypothesis.
+      const pool = f.length ? f : beams[i]!.map((b) => ({ ...b, score: b.score / Math.max(1, b.ids.length) ** penalty }));
+      return pool.reduce((a, b) => (b.score > a.score ? b : a), { ids: [], score: -Infinity, row: -1 }).ids;
+    });
   }
 
   /** Every weight as a Float32Array, by name. */
   weights(): Record<ParamName, Float32Array> {
-    return Object.fromEntries(PARAMS.map((n) => [n, this.params[n].dataSync() as Float32Array])) as Record<ParamName, Float32Array>;
+    return Object.fromEntries(this.names.map((n) => [n, this.params[n].dataSync() as Float32Array])) as Record<ParamName, Float32Array>;
   }
 
   dispose(): void {

@@ -5,7 +5,7 @@
 // (early_stopping=True: stop once `numBeams` hypotheses ended; score = sum / generated length^lengthPenalty).
 // Token selection happens in JS over the step's log-probabilities, which also applies constraints.
 import * as tf from '@tensorflow/tfjs-core';
-import type { SentenceConstraint } from './constrained';
+import type { SentenceConstraint } from '../constrained';
 import type { KeyValue, T5Model } from './model';
 
 export interface GenerateOptions {

@@ -1,11 +1,11 @@
-// Constrained decoding to known sentences: a trie over each allowed sentence's token ids, so that the
-// decoder can only emit one or more distinct allowed sentences, then `</s>`. Sentences are joined by
+// Constrained decoding to known sentences (T5 and compact generators): a trie over each allowed
+// sentence's token ids, so that the decoder can only emit one or more distinct allowed sentences,
+// then end-of-sequence. Sentences are joined by
 // the matcher's separator ". " (target text "desc1. desc2."): each sentence is tokenised as
 // `desc` + "." without special tokens, and with a Metaspace (SentencePiece) tokenizer the space that
 // follows becomes the next sentence's leading "▁", so the sentences' token ids simply follow each other.
 // Ambiguous prefixes (one sentence a prefix of another, or of a longer token path) are tracked as a
 // set of trie positions, not resolved greedily.
-import type { T5Tokenizer } from './tokenizer';
 
 interface Node {
   children: Map<number, Node>;
@@ -43,8 +43,8 @@ export class SentenceConstraint {
     });
   }
 
-  /** Tokenises `sentences` for the separator (default ". ", the matcher's). */
-  static fromSentences(tokenizer: T5Tokenizer, sentences: string[], eosTokenId: number, separator = '. '): SentenceConstraint {
+  /** Tokenises `sentences` for the separator (default ". ", the matcher's) with a subword tokenizer. */
+  static fromSentences(tokenizer: { encode(text: string, addSpecialTokens: boolean): number[] }, sentences: string[], eosTokenId: number, separator = '. '): SentenceConstraint {
     const end = separator.trimEnd();
     const units = sentences.map((s) => {
       const t = s.trim();
