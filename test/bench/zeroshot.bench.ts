@@ -12,7 +12,7 @@
 // Scored on the test split: P@1, P@3, macro-F1 of the top-1 label. Then documents per second at
 // inference with 1,000 and 10,000 (synthetic) labels.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { holdOut } from '../../engine/cli/commands/train';
@@ -67,6 +67,8 @@ async function lagamcScores(set: LabelSet, train: Example[], dev: Example[], tes
   const predictor = await loadPredictor(out);
   const predictions = await predictor.predict(test.map((e) => e.text));
   predictor.dispose();
+  await rm(out, { recursive: true, force: true });
+  await rm(labelFile, { force: true });
   return { scores: predictions.map((p) => p.scores), minutes };
 }
 
@@ -153,7 +155,7 @@ function writeTable(): void {
   'npm run bench zeroshot',
   `Each corpus's training split is treated as unlabelled: the simulated judge (fake OpenAI server on 127.0.0.1, real \`openai\` client, gold labels with 15% of scores flipped) scores the candidate labels (every label when there are at most 40, else the base encoder's top 20; one request per document either way) of ${BUDGET.toLocaleString('en')} sampled documents; the bi-encoder (document and label adapters on frozen USE lite) learns from those scores. Scored on the test split (Reuters cut to 1,000 characters). Labels are embedded from their description, else their long name, else their name (GoEmotions and Reuters ship no descriptions). Macro-F1 is of the top-1 label. (c) is the supervised LAGAMC model (\`trainLagamc\`, compact generator + matcher) trained on gold labels: the training split (at most ${LAGAMC_TRAIN.toLocaleString('en')} seeded documents) with the dev split (at most ${LAGAMC_DEV.toLocaleString('en')}; Reuters has none: a seeded 10% of train) for epoch selection, at most ${LAGAMC_EPOCHS} epochs, learning rate 6e-3, patience 2; its labels are ranked by its prediction scores (each label's best cosine with a generated sentence), and its label file is the one the bi-encoder embeds (names or long names where there is no description). The gold-trained bi-encoder (every label of the same 2,000 documents scored without error) is a second reference: what a perfect judge would give.
 
-| corpus | model | P@1 | P@3 | macro-F1 | time |
+| corpus | model | P@1 | P@3 | macro-F1 | time (judging + training; LAGAMC: embedding + training) |
 | --- | --- | ---: | ---: | ---: | --- |
 ${rows.join('\n')}
 
