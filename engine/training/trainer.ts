@@ -36,6 +36,7 @@ import { labelBalanceWeights } from './labelBalance';
 import { labelSentence, noneSentence, targetText, type TargetMode } from './targets';
 
 export const DEFAULT_TOKEN_BUDGET = 8192;
+export const DEFAULT_EPOCHS = 12;
 
 export interface TrainOptions {
   out: string;
@@ -104,7 +105,7 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
   registerGradients();
   const seed = opts.seed ?? 1;
   const mode = opts.targets ?? 'descriptions';
-  const epochs = opts.epochs ?? 20;
+  const epochs = opts.epochs ?? DEFAULT_EPOCHS;
   const batchSize = opts.batchSize ?? 128;
   const names = set.labels.map((l) => l.name);
   const targets = train.map((e) => targetText(e.labels ?? [], set, mode));
@@ -134,7 +135,7 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
   const targetLengths = ids.map((t) => t.length);
   const limits = { batchSize, tokenBudget: opts.tokenBudget ?? DEFAULT_TOKEN_BUDGET };
   const stepsPerEpoch = epochBatches(targetLengths, limits, seededRng(seed)).length;
-  const optimizer = new AdamW(variables, { learningRate: opts.learningRate ?? 3e-3, totalSteps: epochs * stepsPerEpoch });
+  const optimizer = new AdamW(variables, { learningRate: opts.learningRate ?? 6e-3, totalSteps: epochs * stepsPerEpoch });
   const settings: LagamcSettings = { encoder: opts.encoderSpec, generator: config, targets: mode, fallback: opts.fallback ?? false, labelFile: resolve(opts.labelFile), labelsHash: labelsHash(set), ...(opts.threshold !== undefined ? { threshold: opts.threshold } : {}), ...(opts.decoding ? { decoding: opts.decoding } : {}) };
   const devDecode: DecodeOptions = { numBeams: opts.decoding?.numBeams ?? 1, ...(opts.decoding?.constrained ? { constraint: labelConstraint(set, vocab, mode) } : {}) };
   const checkpointDir = join(opts.out, 'checkpoint');

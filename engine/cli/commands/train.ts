@@ -11,7 +11,7 @@ import type { ProgressEvent } from '../../progress';
 import { seededRng, shuffle } from '../../random';
 import { initBackend } from '../../tf/backend';
 import { trainLora } from '../../training/loraTrainer';
-import { trainLagamc, type TrainOptions, type TrainResult } from '../../training/trainer';
+import { DEFAULT_EPOCHS, trainLagamc, type TrainOptions, type TrainResult } from '../../training/trainer';
 import { EXIT, UsageError, flag, jsonOption, num, required, str, type Command, type Io, type Values } from '../command';
 import { pct } from '../format';
 import { csvFlags, csvOptions, decodingFlags, decodingOptions } from './shared';
@@ -51,7 +51,7 @@ export const trainOptions = {
   out: { type: 'string', placeholder: 'DIR', description: 'model folder to write' },
   base: { type: 'string', placeholder: 'DIR', description: 'Hugging Face T5/FLAN-T5 folder to fine-tune with LoRA (rank --rank on q,v; base frozen) instead of the compact generator' },
   rank: { type: 'string', placeholder: 'N', description: 'LoRA rank with --base (default 2)' },
-  epochs: { type: 'string', placeholder: 'N', description: 'most epochs (default 20; early stopping after 4 without dev improvement)' },
+  epochs: { type: 'string', placeholder: 'N', description: `most epochs (default ${DEFAULT_EPOCHS}; early stopping after 4 without dev improvement)` },
   'batch-size': { type: 'string', placeholder: 'N', description: 'most examples per step (default 128; long targets get fewer: at most 8,192 target tokens per step)' },
   'learning-rate': { type: 'string', placeholder: 'X', description: 'peak AdamW learning rate (default 0.006)' },
   'bag-terms': { type: 'string', placeholder: 'N', description: 'most TF-IDF terms the generator reads besides the sentence encoder (default 10000; 0 = encoder only)' },
@@ -89,7 +89,7 @@ export async function runTraining(values: Values, io: Io, signal: AbortSignal): 
     labelFileText: text,
     targets,
     seed,
-    epochs: num(values, 'epochs', 20, { min: 1, integer: true }),
+    epochs: num(values, 'epochs', DEFAULT_EPOCHS, { min: 1, integer: true }),
     batchSize: num(values, 'batch-size', 128, { min: 1, integer: true }),
     learningRate: num(values, 'learning-rate', 6e-3, { min: 0 }),
     bagTerms: num(values, 'bag-terms', 10_000, { min: 0, integer: true }),
