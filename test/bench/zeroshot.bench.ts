@@ -127,7 +127,7 @@ async function dataset(name: string, dir: string, chars: number, lagamcBatch: nu
   const o = await score(oracle, 'reference: same bi-encoder on the gold labels of the same documents');
   oracle.dispose();
   await cache.save();
-  const closed = (ref: number) => (ref > a ? ((100 * (b - a)) / (ref - a)).toFixed(0) + '%' : 'n/a (reference not above (a))');
+  const closed = (ref: number) => (ref > a ? `${((100 * (b - a)) / (ref - a)).toFixed(0)}%${b > ref ? ' ((b) above the reference)' : ''}` : 'n/a (reference not above (a))');
   rows.push(`| ${name} | gap closed by (b): (b − a) / (c − a) on P@1 | ${closed(c)} | | | |`);
   rows.push(`| ${name} | gap closed by (b) against the gold-trained bi-encoder | ${closed(o)} | | | |`);
 }
