@@ -1,6 +1,8 @@
 // Training a LAGAMC model (compact generator, from scratch): texts are read once by the frozen
-// sentence encoder; the generator learns to write the target descriptions under the hybrid loss
-// (hybridLoss.ts); after every epoch the model really generates for the dev texts, the matcher
+// sentence encoder and turned into TF-IDF rows (textFeatures.ts, fitted on the training texts); the
+// generator learns to write the target descriptions under the hybrid loss (hybridLoss.ts), its
+// cross-entropy weighted towards rare labels (labelBalance.ts), in token-capped batches
+// (batches.ts); after every epoch the model really generates for the dev texts, the matcher
 // maps the sentences to labels, and the epoch with the best dev macro-F1 is kept (never test data,
 // never teacher-forced outputs). Early stopping after `patience` epochs without improvement.
 // Each epoch ends with an atomic checkpoint; `resume` continues from it and, since batches depend
