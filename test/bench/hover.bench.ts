@@ -34,7 +34,7 @@ const dir = sharedPath('datasets', 'caves');
 const work = mkdtempSync(join(tmpdir(), 'lagamc-hover-bench-'));
 const modelDir = join(work, 'caves-model');
 const trainLines = readFileSync(join(dir, 'train.jsonl'), 'utf8').split('\n').filter(Boolean);
-let trained = `given as ${process.env.HOVER_BENCH_MODEL}`;
+let trained = "trained beforehand, read from HOVER_BENCH_MODEL";
 if (process.env.HOVER_BENCH_MODEL) cpSync(process.env.HOVER_BENCH_MODEL, modelDir, { recursive: true });
 else {
   const trainFile = join(work, 'train-2000.jsonl');
@@ -43,8 +43,9 @@ else {
   const io = { interactive: false, out: () => {}, err: (t: string) => process.stderr.write(t + '\n') };
   const code = await runCli(['train', '--train', trainFile, '--dev', join(dir, 'dev.jsonl'), '--labels', join(dir, 'labels.json'), '--out', modelDir, '--epochs', '2'], io);
   if (code !== 0) throw new Error(`training the CAVES model failed (exit ${code})`);
-  trained = `${((Date.now() - trainStart) / 1000).toFixed(0)} s`;
+  trained = `2 epochs, ${((Date.now() - trainStart) / 1000).toFixed(0)} s`;
 }
+const manifest = JSON.parse(readFileSync(join(modelDir, 'lagamc-model.json'), 'utf8')) as { training: { examples: number; bestEpoch: number; devMacroF1: number } };
 
 const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
@@ -144,7 +145,7 @@ const row = (what: string, xs: Sample[]) => {
   const share = (k: string) => `${Math.round((100 * xs.filter((x) => x.found === k).length) / xs.length)}%`;
   return `| ${what} | ${xs.length} | ${f(pct(ms, 0.5))} | ${f(pct(ms, 0.95))} | ${f(Math.max(...ms))} | ${share('cached')} / ${share('in flight')} / ${share('new')} |`;
 };
-const body = `Model: LAGAMC (\`lagamc train\`, generator + matcher on USE lite) trained 2 epochs on 2,000 CAVES train texts (${trained}); model load in the server's worker: ${loadMs} ms.
+const body = `Model: LAGAMC (\`lagamc train\`, generator + matcher on USE lite) trained on ${manifest.training.examples.toLocaleString('en-US')} CAVES train texts, epoch ${manifest.training.bestEpoch} selected at dev macro-F1 ${(100 * manifest.training.devMacroF1).toFixed(1)} (${trained}); model load in the server's worker: ${loadMs} ms.
 One hover request at a time over stdio. "found" is the server's trace for each hover: its prediction was cached, being prefetched (in flight), or new.
 
 | hover | hovers | p50 ms | p95 ms | max ms | found cached / in flight / new |
@@ -154,7 +155,7 @@ ${row('warm: the same texts again', warm)}
 ${row(`editor, reading order: ${VIEW}-line viewports reported, ${HOVERS} lines each hovered top to bottom, 500 ms apart`, reading)}
 ${row(`editor, random order: the same over the next ${VIEWPORTS} viewports, lines in random order`, random)}
 
-Where a cold hover's time goes (in one process, 50 test texts one at a time, p50 / p95 ms): USE encoding of the text ${f(pct(parts.encode, 0.5))} / ${f(pct(parts.encode, 0.95))}, decoding ${f(pct(parts.decode, 0.5))} / ${f(pct(parts.decode, 0.95))}, matching the generated sentences ${f(pct(parts.match, 0.5))} / ${f(pct(parts.match, 0.95))} (sentences seen before, or equal to a label description, are not encoded again). The generated text has ${f(parts.words.reduce((a, b) => a + b, 0) / parts.words.length)} words on average: this short training leaves a weak generator that often repeats itself up to the length limit, which makes decoding and matching slower than for a well-trained model.
+Where a cold hover's time goes (in one process, 50 test texts one at a time, p50 / p95 ms): USE encoding of the text ${f(pct(parts.encode, 0.5))} / ${f(pct(parts.encode, 0.95))}, decoding ${f(pct(parts.decode, 0.5))} / ${f(pct(parts.decode, 0.95))}, matching the generated sentences ${f(pct(parts.match, 0.5))} / ${f(pct(parts.match, 0.95))} (sentences seen before, or equal to a label description, are not encoded again). The generated text has ${f(parts.words.reduce((a, b) => a + b, 0) / parts.words.length)} words on average (a weakly trained generator repeats itself up to the length limit, which makes decoding and matching slower).
 Server RSS (process incl. job worker thread): ${idleRss.toFixed(0)} MiB after initialize, ${loadedRss.toFixed(0)} MiB with the model loaded after the hovers (target: under 1 GiB).
 Run on a shared 2-core machine under load from other jobs: timings are noisy.`;
 console.log(body);
