@@ -21,7 +21,7 @@ import { Matcher } from '../matching/matcher';
 import { evaluate, type EvalReport } from '../metrics/multilabel';
 import { adaptEncoder } from '../encoders/adapter';
 import { LAGAMC_KIND, LagamcWeights, labelsHash, saveLabelSnapshot, saveTextFeatures, saveVocab, type LagamcSettings } from '../model/lagamc/folder';
-import { generateTexts, labelConstraint, withFallback } from '../model/lagamc/predictor';
+import { decodeOptions, generateTexts, labelConstraint, withFallback } from '../model/lagamc/predictor';
 import type { Decoding } from '../model/prediction';
 import { writeManifest } from '../model/manifest';
 import type { Prediction } from '../model/prediction';
@@ -139,7 +139,7 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
   const stepsPerEpoch = epochBatches(targetLengths, limits, seededRng(seed)).length;
   const optimizer = new AdamW(variables, { learningRate: opts.learningRate ?? 6e-3, totalSteps: epochs * stepsPerEpoch });
   const settings: LagamcSettings = { encoder: opts.encoderSpec, generator: config, targets: mode, fallback: opts.fallback ?? false, labelFile: resolve(opts.labelFile), labelsHash: labelsHash(set), ...(opts.threshold !== undefined ? { threshold: opts.threshold } : {}), ...(opts.decoding ? { decoding: opts.decoding } : {}) };
-  const devDecode: DecodeOptions = { numBeams: opts.decoding?.numBeams ?? 1, ...(opts.decoding?.constrained ? { constraint: labelConstraint(set, vocab, mode) } : {}) };
+  const devDecode = decodeOptions(opts.decoding ?? {}, () => labelConstraint(set, vocab, mode));
   const checkpointDir = join(opts.out, 'checkpoint');
   let start = 1;
   let bestEpoch = 0;

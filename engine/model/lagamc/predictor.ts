@@ -19,13 +19,18 @@ import { joinDescriptions } from '../../matching/sentences';
 import { labelSentence, noneSentence, type TargetMode } from '../../training/targets';
 import { initBackend } from '../../tf/backend';
 import type { ModelManifest } from '../manifest';
-import type { PredictOptions, Prediction, Predictor } from '../prediction';
+import type { Decoding, PredictOptions, Prediction, Predictor } from '../prediction';
 import { LAGAMC_KIND, LagamcWeights, assertLabelFileUnchanged, loadTextFeatures, loadVocab, readLabelSnapshot, type LagamcSettings } from './folder';
 
 /** The label sentences as a decoding constraint over the generator's vocabulary. */
 export function labelConstraint(set: LabelSet, vocab: Vocab, mode: TargetMode): SentenceConstraint {
   const sentences = [...set.labels.map((l) => labelSentence(l, mode)), noneSentence(set)];
   return new SentenceConstraint(sentences.map((s) => vocab.encode(joinDescriptions([s])).slice(0, -1)), EOS);
+}
+
+/** The generator's decoding options for the requested decoding (`constraint` gives the label sentences). */
+export function decodeOptions(decoding: Decoding, constraint: () => SentenceConstraint): DecodeOptions {
+  return { numBeams: decoding.numBeams ?? 1, ...(decoding.constrained ? { constraint: constraint() } : {}) };
 }
 
 /** Generated text for each text, given its encoder vector row and TF-IDF row (batched). */
@@ -83,8 +88,7 @@ export class LagamcPredictor implements Predictor {
   /** Generated text for each input text. */
   async generate(texts: readonly string[], opts: PredictOptions = {}): Promise<string[]> {
     const x = await this.encoder.encode(texts, { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.batchSize ? { batchSize: opts.batchSize } : {}) });
-    const decoding = { ...this.settings.decoding, ...opts.decoding };
-    const decode: DecodeOptions = { numBeams: decoding.numBeams ?? 1, ...(decoding.constrained ? { constraint: this.constraint } : {}) };
+    const decode = decodeOptions({ ...this.settings.decoding, ...opts.decoding }, () => this.constraint);
     return generateTexts(this.weights, this.vocab, x, this.features ? texts.map((t) => this.features!.row(t)) : null, this.encoder.dim, decode);
   }
 
