@@ -3,12 +3,13 @@
 // none, so its descriptions are composed offline from its training split (engine/descriptions).
 // Every run uses the default settings of `lagamc train` unless its row says otherwise. Also on CAVES:
 // the paper's ablations (CE only, λ = 1; label names as targets), our own (the generator without
-// TF-IDF terms; without rare-label weighting), a model trained on offline descriptions, the
+// label head; without TF-IDF terms; without rare-label weighting), a model trained on offline descriptions, the
 // selected model under other decodings (beam search, constrained), and the model-free zero-shot
 // matcher. Texts are embedded once into .lagamc-cache (shared with the other benchmarks).
 // BENCH_EPOCHS overrides the epochs (default: the trainer's). BENCH_ONLY (comma-separated parts of
-// run names) runs only those; the others keep their rows from the current BENCHMARKS.md, whose
-// commit line then names the commit of this run. The table is rewritten after every run.
+// run names) runs only those; the others keep their rows from BENCHMARKS.md, re-read at every write,
+// so two processes with disjoint BENCH_ONLY can run side by side. The commit line names the commit
+// of the last write. The table is rewritten after every run.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -40,20 +41,37 @@ const encoder = await loadEncoder(DEFAULT_ENCODER);
 const cacheDir = join(repoRoot, '.lagamc-cache');
 const epochs = Number(process.env.BENCH_EPOCHS ?? DEFAULT_EPOCHS);
 const REUTERS_CHARS = 1000;
-const rows: string[] = [];
 const rss = () => process.resourceUsage().maxRSS / 2 ** 20;
 const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);
 const TITLE = 'LAGAMC end to end (CAVES, Reuters-21578)';
-/** Rows of the table as BENCHMARKS.md has it now, for the runs BENCH_ONLY skips. */
-const previousRows = (() => {
+const ZERO_SHOT = 'CAVES: zero-shot matcher (no training, top-1)';
+const CAVES_MAIN = 'CAVES: LAGAMC (learned λ, human descriptions)';
+const REUTERS_MAIN = 'Reuters-21578: LAGAMC (offline descriptions)';
+const ABLATIONS: [string, Partial<TrainOptions>][] = [
+  ['CAVES: ablation, CE only (λ = 1)', { lambda: 1 }],
+  ['CAVES: ablation, label names as targets', { targets: 'names' }],
+  ['CAVES: ablation, no label head (the decoder reads the TF-IDF projection)', { labelHead: 0 }],
+  ['CAVES: ablation, USE vector only (no TF-IDF terms)', { bagTerms: 0 }],
+  ['CAVES: ablation, no rare-label weighting (α = 0)', { labelBalance: 0 }],
+];
+const CAVES_OFFLINE = 'CAVES: LAGAMC on offline descriptions (no LLM)';
+/** Table rows in this order; each run's rows start with its name. */
+const RUNS = [ZERO_SHOT, CAVES_MAIN, REUTERS_MAIN, ...ABLATIONS.map(([name]) => name), CAVES_OFFLINE];
+/** Rows measured by this process, by run. */
+const measured = new Map<string, string[]>();
+const add = (name: string, row: string) => measured.set(name, [...(measured.get(name) ?? []), row]);
+
+/** The rows of `name` in BENCHMARKS.md as it is now (re-read, so that runs in parallel processes keep each other's rows). */
+function rowsInFile(name: string): string[] {
   const text = readFileSync(join(repoRoot, 'BENCHMARKS.md'), 'utf8');
   const start = text.indexOf(`\n## ${TITLE}\n`);
   if (start < 0) return [];
   const end = text.indexOf('\n## ', start + 1);
-  return text.slice(start, end < 0 ? undefined : end).split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| run ') && !l.startsWith('| ---'));
-})();
+  return text.slice(start, end < 0 ? undefined : end).split('\n').filter((l) => l.startsWith(`| ${name} |`) || l.startsWith(`| ${name}, `));
+}
 
 function writeTable(): void {
+  const rows = RUNS.flatMap((name) => measured.get(name) ?? rowsInFile(name));
   writeSection(
   TITLE,
   'npm run bench lagamc',
@@ -67,10 +85,7 @@ ${rows.join('\n')}`,
 
 
 async function run(name: string, set: LabelSet, text: string, train: Example[], dev: Example[], test: Example[], extra: Partial<TrainOptions> = {}, decodings: [string, Decoding][] = []): Promise<void> {
-  if (only && !only.some((o) => name.includes(o))) {
-    rows.push(...previousRows.filter((r) => r.startsWith(`| ${name} |`) || r.startsWith(`| ${name}, `)));
-    return;
-  }
+  if (only && !only.some((o) => name.includes(o))) return;
   const out = await mkdtemp(join(tmpdir(), 'lagamc-bench-'));
   // The model checks its label file at prediction time: runs whose descriptions are composed here
   // get a label file of their own.
@@ -85,7 +100,7 @@ async function run(name: string, set: LabelSet, text: string, train: Example[], 
     const row = how
       ? `| ${name}, ${how} (same model) | ${(100 * report.micro.f1).toFixed(2)} | ${(100 * report.macro.f1).toFixed(2)} | ${(100 * report.rare.macroF1).toFixed(2)} | ${report.hallucinationRate === null ? '' : (100 * report.hallucinationRate).toFixed(1)} | | | |`
       : `| ${name} | ${(100 * report.micro.f1).toFixed(2)} | ${(100 * report.macro.f1).toFixed(2)} | ${(100 * report.rare.macroF1).toFixed(2)} | ${report.hallucinationRate === null ? '' : (100 * report.hallucinationRate).toFixed(1)} | ${result.bestEpoch}/${result.epochsRun} | ${(trainSeconds / 60).toFixed(1)} | ${rss().toFixed(2)} |`;
-    rows.push(row);
+    add(name, row);
     console.log(row);
     writeTable();
   }
@@ -108,8 +123,8 @@ const caves = await (async () => {
   const zs = await zeroShot(matcher, test.map((e) => e.text));
   await cache.save();
   const z = evaluate(test.map((e) => e.labels ?? []), zs.map((p) => p.labels.map((l) => l.label)), { labels: set.labels.map((l) => l.name), scores: zs.map((p) => p.scores), trainFrequencies: new Map() });
-  rows.push(`| CAVES: zero-shot matcher (no training, top-1) | ${(100 * z.micro.f1).toFixed(2)} | ${(100 * z.macro.f1).toFixed(2)} | ${(100 * z.rare.macroF1).toFixed(2)} | | | | |`);
-  await run('CAVES: LAGAMC (learned λ, human descriptions)', set, text, train, dev, test, {}, [['3-beam search', { numBeams: 3 }], ['constrained to the descriptions', { constrained: true }]]);
+  add(ZERO_SHOT, `| ${ZERO_SHOT} | ${(100 * z.micro.f1).toFixed(2)} | ${(100 * z.macro.f1).toFixed(2)} | ${(100 * z.rare.macroF1).toFixed(2)} | | | | |`);
+  await run(CAVES_MAIN, set, text, train, dev, test, {}, [['3-beam search', { numBeams: 3 }], ['constrained to the descriptions', { constrained: true }]]);
   return { set, text, train, dev, test };
 })();
 
@@ -126,17 +141,14 @@ const caves = await (async () => {
   const named: LabelSet = { ...plain, labels: plain.labels.map((l) => ({ ...l, ...(longNames[l.name] ? { longName: longNames[l.name] } : {}) })) };
   const offline = await generateDescriptions(named, train, encoder);
   const set: LabelSet = { ...named, labels: named.labels.map((l) => ({ ...l, description: offline.find((o) => o.label === l.name)!.description })) };
-  await run('Reuters-21578: LAGAMC (offline descriptions)', set, JSON.stringify({ labels: set.labels.map((l) => ({ name: l.name, description: l.description, ...(l.longName ? { longName: l.longName } : {}) })) }), train, dev, test);
+  await run(REUTERS_MAIN, set, JSON.stringify({ labels: set.labels.map((l) => ({ name: l.name, description: l.description, ...(l.longName ? { longName: l.longName } : {}) })) }), train, dev, test);
 }
 
 // CAVES ablations and offline descriptions.
 {
   const { set, text, train, dev, test } = caves;
-  await run('CAVES: ablation, CE only (λ = 1)', set, text, train, dev, test, { lambda: 1 });
-  await run('CAVES: ablation, USE vector only (no TF-IDF terms)', set, text, train, dev, test, { bagTerms: 0 });
-  await run('CAVES: ablation, no rare-label weighting (α = 0)', set, text, train, dev, test, { labelBalance: 0 });
-  await run('CAVES: ablation, label names as targets', set, text, train, dev, test, { targets: 'names' });
+  for (const [name, extra] of ABLATIONS) await run(name, set, text, train, dev, test, extra);
   const offline = await generateDescriptions({ ...set, labels: set.labels.map((l) => ({ ...l, description: null })) }, train, encoder);
   const offlineSet: LabelSet = { ...set, labels: set.labels.map((l) => ({ ...l, description: offline.find((o) => o.label === l.name)!.description })) };
-  await run('CAVES: LAGAMC on offline descriptions (no LLM)', offlineSet, JSON.stringify({ labels: offlineSet.labels.map((l) => ({ name: l.name, description: l.description })) }), train, dev, test);
+  await run(CAVES_OFFLINE, offlineSet, JSON.stringify({ labels: offlineSet.labels.map((l) => ({ name: l.name, description: l.description })) }), train, dev, test);
 }

@@ -14,9 +14,9 @@ before(async () => {
 });
 
 // Vocabulary: 0 PAD, 1 BOS, 2 EOS, 3 UNK, then 4..7 words.
-const make = (maxLength: number, seed: number) => new CompactGenerator({ vocabSize: 8, inputDim: 6, bagSize: 4, bagDim: 3, hidden: 10, embedding: 5, maxLength, seed });
+const make = (maxLength: number, seed: number) => new CompactGenerator({ vocabSize: 8, inputDim: 6, bagSize: 4, bagDim: 3, labels: 2, hidden: 10, embedding: 5, maxLength, seed });
 const inputs = (g: CompactGenerator) =>
-  tf.tidy(() => g.condition(tf.randomNormal([3, 6], 0, 2, 'float32', 11) as tf.Tensor2D, tf.tensor2d([1, 0, 0, 0, 0, 0.6, 0.8, 0, 0, 0, 0, 1], [3, 4])));
+  tf.tidy(() => g.condition(tf.randomNormal([3, 6], 0, 2, 'float32', 11) as tf.Tensor2D, tf.tensor2d([1, 0, 0, 0, 0, 0.6, 0.8, 0, 0, 0, 0, 1], [3, 4])).x);
 
 /** Summed log-probability of writing `ids` then EOS, for input row `row`. */
 function score(g: CompactGenerator, x: tf.Tensor2D, row: number, ids: number[]): number {

@@ -19,6 +19,7 @@ import { Vocab } from '../../engine/models/compact/vocab';
 import { initBackend } from '../../engine/tf/backend';
 import { registerGradients } from '../../engine/tf/gradients';
 import { LambdaWeight, expectedMeaning, semanticLoss } from '../../engine/training/hybridLoss';
+import { labelHeadLoss } from '../../engine/training/labelHeadLoss';
 import { NONE_TARGET, targetText } from '../../engine/training/targets';
 import { trainLagamc, type TrainOptions } from '../../engine/training/trainer';
 
@@ -46,8 +47,8 @@ test('targets: gold descriptions in label-file order joined by ". ", the none se
   assert.equal(vocab.decode(vocab.encode('money back. thanks!')), 'Money back. Thanks!');
 });
 
-test('the semantic term carries gradient to the generator (bag projection included), the projection and the adapter', () => {
-  const weights = LagamcWeights.create({ vocabSize: 12, inputDim: 8, bagSize: 5, bagDim: 3, hidden: 6, embedding: 4, maxLength: 8, seed: 3 }, 2);
+test('the semantic term carries gradient to the generator (bag projection and label head included), the projection and the adapter', () => {
+  const weights = LagamcWeights.create({ vocabSize: 12, inputDim: 8, bagSize: 5, bagDim: 3, labels: 3, hidden: 6, embedding: 4, maxLength: 8, seed: 3 }, 2);
   const u = tf.randomNormal([2, 8], 0, 1, 'float32', 1) as tf.Tensor2D;
   const bag = tf.tensor2d([0.6, 0, 0.8, 0, 0, 0, 1, 0, 0, 0], [2, 5]);
   const t = tf.tidy(() => {
@@ -58,15 +59,29 @@ test('the semantic term carries gradient to the generator (bag projection includ
   const masks = [0, 1, 2].map((s) => tf.tensor2d(targets.map((y) => (s < y.length ? 1 : 0)), [2, 1]));
   const lengths = tf.tensor2d(targets.map((y) => y.length), [2, 1]);
   const { grads } = tf.variableGrads(() => {
-    const { logProbs } = weights.generator.teacherForced(weights.generator.condition(u, bag), targets);
+    const { logProbs } = weights.generator.teacherForced(weights.generator.condition(u, bag).x, targets);
     const meaning = weights.adapter.apply(expectedMeaning(logProbs, masks, lengths, weights.generator.params.emb as tf.Tensor2D, weights.projection as tf.Tensor2D));
     return semanticLoss(meaning, weights.adapter.apply(t), t);
   }, weights.variables);
   const norm = (v: tf.Variable) => tf.norm(grads[v.name]!).dataSync()[0]!;
-  for (const name of ['emb', 'wo', 'uz', 'un', 'w0', 'wxn', 'wb', 'bb'] as const) assert.ok(norm(weights.generator.params[name]) > 1e-6, `generator ${name}`);
+  for (const name of ['emb', 'wo', 'uz', 'un', 'w0', 'wxn', 'wb', 'bb', 'wl', 'bl'] as const) assert.ok(norm(weights.generator.params[name]) > 1e-6, `generator ${name}`);
   assert.ok(norm(weights.projection) > 1e-6, 'projection');
   assert.ok(weights.adapter.variables.some((v) => norm(v) > 1e-6), 'adapter');
   weights.dispose();
+});
+
+test('the label head loss is the mean binary cross-entropy, with gradient (σ(z) − y)/n, also at large logits', () => {
+  const z = [2, -1, 0.5, 40, -40, 0];
+  const y = [1, 0, 0, 1, 1, 0];
+  const zt = tf.tensor2d(z, [2, 3]);
+  const yt = tf.tensor2d(y, [2, 3]);
+  const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
+  // −[y log σ(z) + (1 − y) log(1 − σ(z))], with log σ(−40) written as −40 − log(1 + e^−40).
+  const expected = z.map((v, i) => (y[i] ? (v < -30 ? -v : -Math.log(sigmoid(v))) : -Math.log(1 - sigmoid(v)))).reduce((a, b) => a + b) / z.length;
+  assert.ok(Math.abs(labelHeadLoss(zt, yt).dataSync()[0]! - expected) < 1e-5);
+  const grad = [...tf.grad((t: tf.Tensor) => labelHeadLoss(t as tf.Tensor2D, yt))(zt).dataSync()];
+  grad.forEach((g, i) => assert.ok(Math.abs(g - (sigmoid(z[i]!) - y[i]!) / z.length) < 1e-6, `logit ${i}`));
+  tf.dispose([zt, yt]);
 });
 
 test('λ is learned but stays inside (0, 1), at σ((cos_rel − ce_rel)/β)', () => {

@@ -76,8 +76,8 @@ export class LagamcWeights {
     const file = join(dir, 'generator.json');
     const f = JSON.parse(await readFile(file, 'utf8')) as { format?: string; config: CompactConfig; weights: Record<string, string>; projection: string };
     if (f.format !== 'lagamc-compact/1') throw new Error(`${file}: "format" must be "lagamc-compact/1", got ${JSON.stringify(f.format)}`);
-    // Generators written before the bag of words existed read the encoder's vector only.
-    f.config = { ...f.config, bagSize: f.config.bagSize ?? 0, bagDim: f.config.bagDim ?? 0 };
+    // Generators written before the bag of words or the label head existed have neither.
+    f.config = { ...f.config, bagSize: f.config.bagSize ?? 0, bagDim: f.config.bagDim ?? 0, labels: f.config.labels ?? 0 };
     const generator = new CompactGenerator(f.config, Object.fromEntries(Object.entries(f.weights).map(([k, v]) => [k, base64ToFloat32(v, file, `weights.${k}`)])) as Record<ParamName, Float32Array>);
     const projection = tf.tidy(() => tf.variable(tf.tensor2d(base64ToFloat32(f.projection, file, 'projection', f.config.embedding * f.config.inputDim), [f.config.embedding, f.config.inputDim]), true));
     return new LagamcWeights(generator, projection, await EncoderAdapter.load(join(dir, 'adapter')));

@@ -43,7 +43,7 @@ export async function generateTexts(weights: LagamcWeights, vocab: Vocab, inputs
     const x = tf.tidy(() => {
       const u = tf.tensor2d(inputs.subarray(start * dim, (start + n) * dim), [n, dim]);
       const bag = bags && bagSize > 0 ? tf.tensor2d(TextFeatures.dense(bags.slice(start, start + n), bagSize), [n, bagSize]) : null;
-      return weights.generator.condition(u, bag);
+      return weights.generator.condition(u, bag).x;
     });
     try {
       for (const ids of await weights.generator.decode(x, decode)) out.push(vocab.decode(ids));

@@ -2,8 +2,10 @@
 // takes ~17 s for a batch of 16 on single-threaded wasm; this model avoids that cost by design:
 //  - the input text is read once by the frozen sentence encoder (USE lite, 512-d, cached per text)
 //    and, as a shallow token encoder, by a projection of its TF-IDF terms (textFeatures.ts): the
-//    conditioning vector is c = [u ; tanh(tfidf·Wb + bb)] (no bag when `bagSize` is 0);
-//  - a one-layer GRU decoder (hidden 256) writes the target, conditioned on c at every step
+//    text's features are f = [u ; tanh(tfidf·Wb + bb)] (no bag when `bagSize` is 0);
+//  - a label head reads f and gives each label a probability p = σ(f·Wl + bl), trained by its own
+//    binary cross-entropy beside the generator's loss;
+//  - a one-layer GRU decoder (hidden 256) writes the target, conditioned on c = [u ; p] at every step
 //    (initial state tanh(c·W0) and c added to each step's gate inputs);
 //  - it decodes over the words of the label descriptions only (a few hundred tokens), so the
 //    output layer is a small matrix product.
@@ -21,6 +23,8 @@ export interface CompactConfig {
   bagSize: number;
   /** Width of the bag projection. */
   bagDim: number;
+  /** Labels the label head scores (0: no head). */
+  labels: number;
   hidden: number;
   embedding: number;
   /** Longest generated target, in tokens. */
@@ -30,7 +34,7 @@ export interface CompactConfig {
 
 export const DEFAULT_SIZES = { hidden: 256, embedding: 128, maxLength: 64, bagDim: 256 } as const;
 
-const PARAMS = ['emb', 'w0', 'b0', 'wez', 'wxz', 'uz', 'bz', 'wer', 'wxr', 'ur', 'br', 'wen', 'wxn', 'un', 'bn', 'wo', 'bo', 'wb', 'bb'] as const;
+const PARAMS = ['emb', 'w0', 'b0', 'wez', 'wxz', 'uz', 'bz', 'wer', 'wxr', 'ur', 'br', 'wen', 'wxn', 'un', 'bn', 'wo', 'bo', 'wb', 'bb', 'wl', 'bl'] as const;
 export type ParamName = (typeof PARAMS)[number];
 
 export interface DecodeOptions {
@@ -67,6 +71,13 @@ function topTokens(lp: Float32Array, base: number, allowed: readonly number[] | 
   return best;
 }
 
+export interface Conditioning {
+  /** The decoder's conditioning vectors (B × (features + labels)). */
+  x: tf.Tensor2D;
+  /** The label head's logits (B × labels), or null without a head. */
+  labelLogits: tf.Tensor2D | null;
+}
+
 export interface TeacherForced {
   /** Per step (B × V) log-probabilities of the next token. */
   logProbs: tf.Tensor2D[];
@@ -80,8 +91,9 @@ export class CompactGenerator {
     readonly config: CompactConfig,
     values?: Partial<Record<ParamName, Float32Array>>,
   ) {
-    const { vocabSize: v, hidden: h, embedding: e, bagSize, bagDim } = config;
-    const x = config.inputDim + (bagSize > 0 ? bagDim : 0);
+    const { vocabSize: v, hidden: h, embedding: e, bagSize, bagDim, labels } = config;
+    const f = config.inputDim + (bagSize > 0 ? bagDim : 0);
+    const x = labels > 0 ? config.inputDim + labels : f;
     const shapes: Record<ParamName, number[]> = {
       emb: [v, e], w0: [x, h], b0: [h],
       wez: [e, h], wxz: [x, h], uz: [h, h], bz: [h],
@@ -89,8 +101,9 @@ export class CompactGenerator {
       wen: [e, h], wxn: [x, h], un: [h, h], bn: [h],
       wo: [h, v], bo: [v],
       wb: [bagSize, bagDim], bb: [bagDim],
+      wl: [f, labels], bl: [labels],
     };
-    this.names = PARAMS.filter((n) => bagSize > 0 || (n !== 'wb' && n !== 'bb'));
+    this.names = PARAMS.filter((n) => (bagSize > 0 || (n !== 'wb' && n !== 'bb')) && (labels > 0 || (n !== 'wl' && n !== 'bl')));
     let seed = config.seed;
     this.params = Object.fromEntries(
       this.names.map((name) => {
@@ -115,11 +128,16 @@ export class CompactGenerator {
     return this.names.map((n) => this.params[n]);
   }
 
-  /** The conditioning vector c = [u ; tanh(bag·Wb + bb)] (just u without a bag). */
-  condition(u: tf.Tensor2D, bag: tf.Tensor2D | null): tf.Tensor2D {
-    if (this.config.bagSize === 0) return u;
-    if (!bag) throw new Error('this generator reads TF-IDF terms: pass the bag-of-words matrix');
-    return tf.concat([u, tf.tanh(tf.add(tf.matMul(bag, this.params.wb as tf.Tensor2D), this.params.bb))], 1) as tf.Tensor2D;
+  /** The decoder's conditioning vectors (c = [u ; σ(labelLogits)], or f without a head) and the label head's logits (null without a head). */
+  condition(u: tf.Tensor2D, bag: tf.Tensor2D | null): Conditioning {
+    let f = u;
+    if (this.config.bagSize > 0) {
+      if (!bag) throw new Error('this generator reads TF-IDF terms: pass the bag-of-words matrix');
+      f = tf.concat([u, tf.tanh(tf.add(tf.matMul(bag, this.params.wb as tf.Tensor2D), this.params.bb))], 1) as tf.Tensor2D;
+    }
+    if (this.config.labels === 0) return { x: f, labelLogits: null };
+    const labelLogits = tf.add(tf.matMul(f, this.params.wl as tf.Tensor2D), this.params.bl) as tf.Tensor2D;
+    return { x: tf.concat([u, tf.sigmoid(labelLogits)], 1) as tf.Tensor2D, labelLogits };
   }
 
   private step(prev: number[], h: tf.Tensor2D, xz: tf.Tensor2D, xr: tf.Tensor2D, xn: tf.Tensor2D): tf.Tensor2D {
