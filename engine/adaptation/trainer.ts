@@ -12,6 +12,7 @@
 // (the starting point counts as epoch 0), and chooses its per-label thresholds there; the source
 // classifier does the same on its held-out source texts.
 import * as tf from '@tensorflow/tfjs-core';
+import { labelMatrix } from '../data/labelMatrix';
 import { averagePrecision } from '../metrics/multilabel';
 import type { ProgressListener } from '../progress';
 import { registerGradients } from '../tf/gradients';
@@ -79,19 +80,6 @@ export interface AdaptResult {
   sourceThresholds?: number[];
   /** Last loss terms of the target training and `bestEpoch`, the epoch whose weights were kept. */
   loss?: Record<string, number>;
-}
-
-/** Rows × labels 0/1 matrix of label lists (labels outside `names` are ignored). */
-export function labelMatrix(labels: readonly (readonly string[])[], names: readonly string[]): Uint8Array {
-  const col = new Map(names.map((n, j) => [n, j]));
-  const y = new Uint8Array(labels.length * names.length);
-  labels.forEach((ls, i) => {
-    for (const l of ls) {
-      const j = col.get(l);
-      if (j !== undefined) y[i * names.length + j] = 1;
-    }
-  });
-  return y;
 }
 
 function priors(y: Uint8Array, labels: number): number[] {

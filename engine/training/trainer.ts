@@ -1,10 +1,11 @@
 // Training a LAGAMC model (compact generator, from scratch): texts are read once by the frozen
 // sentence encoder and turned into TF-IDF rows (textFeatures.ts, fitted on the training texts); the
 // generator learns to write the target descriptions under the hybrid loss (hybridLoss.ts), its
-// cross-entropy weighted towards rare labels (labelBalance.ts), in token-capped batches
-// (batches.ts); after every epoch the model really generates for the dev texts, the matcher
-// maps the sentences to labels, and the epoch with the best dev macro-F1 is kept (never test data,
-// never teacher-forced outputs). Early stopping after `patience` epochs without improvement.
+// cross-entropy weighted towards rare labels (labelBalance.ts), plus the label head's binary
+// cross-entropy (labelHeadLoss.ts), in token-capped batches (batches.ts); after every epoch the
+// model really generates for the dev texts, the matcher maps the sentences to labels, and the
+// epoch with the best dev macro-F1 is kept (never test data, never teacher-forced outputs). Early
+// stopping after `patience` epochs without improvement.
 // Each epoch ends with an atomic checkpoint; `resume` continues from it and, since batches depend
 // only on (seed, epoch), reproduces the uninterrupted run.
 import { existsSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Example } from '../data/example';
 import type { LabelSet } from '../data/labels';
+import { labelMatrix } from '../data/labelMatrix';
 import { EmbeddingCache } from '../encoders/cache';
 import type { SentenceEncoder } from '../encoders/encoder';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic';
@@ -134,7 +136,6 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
   const devBags = features ? dev.map((e) => features.row(e.text)) : null;
   const bagDropout = opts.bagDropout ?? 0.3;
   const labelHead = opts.labelHead ?? 1;
-  const labelIndex = new Map(names.map((n, i) => [n, i]));
   const config: CompactConfig = { vocabSize: vocab.size, inputDim: dim, bagSize: features?.size ?? 0, bagDim: DEFAULT_SIZES.bagDim, labels: labelHead > 0 ? names.length : 0, hidden: opts.hidden ?? DEFAULT_SIZES.hidden, embedding: DEFAULT_SIZES.embedding, maxLength: Math.min(DEFAULT_SIZES.maxLength * 2, Math.max(...ids.map((t) => t.length)) + 8), seed };
   const weights = LagamcWeights.create(config, opts.adapterRank ?? 16);
   const lambda = new LambdaWeight(opts.lambda ?? null);
@@ -184,7 +185,7 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
       // Batches depend only on (seed, epoch); the same generator then draws the bag dropout.
       const rng = seededRng(seed * 1000 + epoch);
       const batches = epochBatches(targetLengths, limits, rng);
-      const sums = { total: 0, ce: 0, cos: 0, labels: 0 };
+      const sums = { total: 0, ce: 0, cos: 0, labelHead: 0 };
       for (const [bi, batch] of batches.entries()) {
         // Yield to the event loop so that a Ctrl-C or a client's cancel can abort mid-epoch.
         await new Promise((r) => setImmediate(r));
@@ -203,7 +204,7 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
           const ut = tf.tensor2d(x, [b, dim]);
           const bagT = bag ? tf.tensor2d(bag, [b, config.bagSize]) : null;
           const tvt = tf.tensor2d(tv, [b, dim]);
-          const gold = labelHead > 0 ? tf.tensor2d(multiHot(batch.map((i) => train[i]!.labels ?? []), labelIndex), [b, names.length]) : null;
+          const gold = labelHead > 0 ? tf.tensor2d(Float32Array.from(labelMatrix(batch.map((i) => train[i]!.labels ?? []), names)), [b, names.length]) : null;
           const oneHots: tf.Tensor2D[] = [];
           const masks: tf.Tensor2D[] = [];
           const tokenWeights: tf.Tensor2D[] = [];
@@ -216,7 +217,7 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
           const weightTotal = batch.reduce((s, i) => s + ids[i]!.length * exampleWeight[i]!, 0);
           let ce = 0;
           let cos = 0;
-          let labels = 0;
+          let head = 0;
           const { value, grads } = tf.variableGrads(() => {
             const { x: xt, labelLogits } = weights.generator.condition(ut, bagT);
             const { logProbs } = weights.generator.teacherForced(xt, batch.map((i) => ids[i]!));
@@ -228,16 +229,16 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
             const hybrid = lambda.combine({ ce: ceT, cos: cosT });
             if (!labelLogits || !gold) return hybrid;
             const labelsT = labelHeadLoss(labelLogits, gold);
-            labels = labelsT.dataSync()[0]!;
+            head = labelsT.dataSync()[0]!;
             return tf.add(hybrid, tf.mul(labelsT, labelHead)) as tf.Scalar;
           }, variables);
           optimizer.apply(variables.map((v) => grads[v.name]!));
-          return { total: value.dataSync()[0]!, ce, cos, labels };
+          return { total: value.dataSync()[0]!, ce, cos, ...(labelHead > 0 ? { labelHead: head } : {}) };
         });
         sums.total += parts.total;
         sums.ce += parts.ce;
         sums.cos += parts.cos;
-        sums.labels += parts.labels;
+        sums.labelHead += parts.labelHead ?? 0;
         examplesHere += b;
         const done = (epoch - 1) * batches.length + bi + 1;
         const elapsed = (performance.now() - started) / 1000;
@@ -261,9 +262,9 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
       const hallucinated = preds.reduce((s, p) => s + (p.sentences?.filter((m) => m.hallucinated).length ?? 0), 0);
       const sentences = preds.reduce((s, p) => s + (p.sentences?.length ?? 0), 0);
       const n = batches.length;
-      const record = { epoch, loss: sums.total / n, ce: sums.ce / n, cos: sums.cos / n, ...(labelHead > 0 ? { labelHead: sums.labels / n } : {}), lambda: lambda.value, devMicroF1: report.micro.f1, devMacroF1: report.macro.f1, devHallucinationRate: sentences ? hallucinated / sentences : 0, seconds: secondsBefore + (performance.now() - started) / 1000 };
+      const record = { epoch, loss: sums.total / n, ce: sums.ce / n, cos: sums.cos / n, ...(labelHead > 0 ? { labelHead: sums.labelHead / n } : {}), lambda: lambda.value, devMicroF1: report.micro.f1, devMacroF1: report.macro.f1, devHallucinationRate: sentences ? hallucinated / sentences : 0, seconds: secondsBefore + (performance.now() - started) / 1000 };
       await appendLog(opts.out, record);
-      opts.onProgress?.({ phase: 'evaluate', fraction: (epoch / epochs) * 0.9, epoch, epochs, lambda: lambda.value, loss: { total: record.loss, ce: record.ce, cos: record.cos }, metrics: { devMicroF1: report.micro.f1, devMacroF1: report.macro.f1 }, message: `epoch ${epoch}: loss ${record.loss.toFixed(3)} (CE ${record.ce.toFixed(3)}, 1−cos ${record.cos.toFixed(3)}, λ ${lambda.value.toFixed(2)}), dev macro-F1 ${(100 * report.macro.f1).toFixed(2)}` });
+      opts.onProgress?.({ phase: 'evaluate', fraction: (epoch / epochs) * 0.9, epoch, epochs, lambda: lambda.value, loss: { total: record.loss, ce: record.ce, cos: record.cos, ...(labelHead > 0 ? { labelHead: sums.labelHead / n } : {}) }, metrics: { devMicroF1: report.micro.f1, devMacroF1: report.macro.f1 }, message: `epoch ${epoch}: loss ${record.loss.toFixed(3)} (CE ${record.ce.toFixed(3)}, 1−cos ${record.cos.toFixed(3)}, λ ${lambda.value.toFixed(2)}), dev macro-F1 ${(100 * report.macro.f1).toFixed(2)}` });
       if (report.macro.f1 > bestMacroF1) {
         bestMacroF1 = report.macro.f1;
         bestEpoch = epoch;
@@ -289,13 +290,6 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
   const dev0 = bestDev ?? (JSON.parse(await readFile(join(opts.out, 'report-dev.json'), 'utf8')) as EvalReport);
   opts.onProgress?.({ phase: 'done', fraction: 1, message: `best epoch ${bestEpoch}, dev macro-F1 ${(100 * bestMacroF1).toFixed(2)}` });
   return { bestEpoch, epochsRun: epoch - 1, dev: dev0, lambda: finalLambda, seconds: secondsBefore + (performance.now() - started) / 1000 };
-}
-
-/** Rows of 0/1 per label (B × labels, flattened). */
-function multiHot(labelLists: readonly (readonly string[])[], index: ReadonlyMap<string, number>): Float32Array {
-  const out = new Float32Array(labelLists.length * index.size);
-  labelLists.forEach((labels, r) => labels.forEach((l) => (out[r * index.size + index.get(l)!] = 1)));
-  return out;
 }
 
 async function appendLog(dir: string, record: object): Promise<void> {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { seededRng } from '../../engine/random';
-import { adapt, devMeanAP, labelMatrix, type EmbeddedSet } from '../../engine/adaptation/trainer';
+import { adapt, devMeanAP, type EmbeddedSet } from '../../engine/adaptation/trainer';
+import { labelMatrix } from '../../engine/data/labelMatrix';
 import type { ProgressEvent } from '../../engine/progress';
 import { initBackend } from '../../engine/tf/backend';
 

@@ -72,7 +72,7 @@ function topTokens(lp: Float32Array, base: number, allowed: readonly number[] | 
 }
 
 export interface Conditioning {
-  /** The decoder's conditioning vectors (B × (features + labels)). */
+  /** The decoder's conditioning vectors: B × (encoder width + labels) with a head, else the features f. */
   x: tf.Tensor2D;
   /** The label head's logits (B × labels), or null without a head. */
   labelLogits: tf.Tensor2D | null;
