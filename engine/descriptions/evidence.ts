@@ -24,7 +24,7 @@ export interface EvidenceOptions {
   examples?: number;
   /** Key terms kept per label (default 12). */
   keyTerms?: number;
-  /** A term must occur in at least this many of the label's texts (default 3, or 1 for tiny labels). */
+  /** A term must occur at least this many times in the label's texts (default 3; 2 for labels with under 20 texts, 1 for a label with one text). */
   minCount?: number;
   /** Prior strength α0 (default 500). */
   priorStrength?: number;
@@ -58,7 +58,7 @@ export function keyTermsByLabel(examples: readonly Example[], labels: readonly s
       }
     });
     const nOut = allCount - nIn;
-    const minCount = opts.minCount ?? (docs >= 20 ? 3 : 1);
+    const minCount = opts.minCount ?? (docs >= 20 ? 3 : docs >= 2 ? 2 : 1);
     const scored: { term: string; z: number }[] = [];
     for (const [t, yi] of inLabel) {
       if (yi < minCount) continue;

@@ -7,7 +7,7 @@ import type { SentenceEncoder } from '../encoders/encoder';
 import { LlmError, type LlmClient } from '../llm/client';
 import type { ProgressListener } from '../progress';
 import { labelEvidence, type LabelEvidence } from './evidence';
-import { offlineDescription } from './offline';
+import { offlineDescription, type OfflineOptions } from './offline';
 import { cleanDescription, descriptionPrompt, type DatasetSummary } from './prompt';
 
 export interface GeneratedDescription {
@@ -27,6 +27,8 @@ export interface GenerateOptions {
   llm?: LlmClient;
   /** User glossary: label name → preliminary description (wins over the label file's). */
   glossary?: ReadonlyMap<string, string>;
+  /** Wording of offline descriptions (offline.ts). */
+  offline?: OfflineOptions;
   signal?: AbortSignal;
   onProgress?: ProgressListener;
 }
@@ -36,12 +38,31 @@ export function preliminary(label: LabelDef, glossary?: ReadonlyMap<string, stri
   return glossary?.get(label.name) ?? label.description ?? label.longName ?? label.name;
 }
 
+/**
+ * The example each offline description quotes: a label's most representative text that no other
+ * label quotes (labels with fewer texts choose first, as they have fewer to choose from), so labels
+ * that share texts (wheat and grain) are not described by the same one. A label whose examples are
+ * all taken quotes its first.
+ */
+function distinctExamples(evidence: readonly LabelEvidence[]): Map<string, string> {
+  const taken = new Set<string>();
+  const out = new Map<string, string>();
+  for (const ev of [...evidence].sort((a, b) => a.support - b.support || a.label.localeCompare(b.label))) {
+    const pick = ev.examples.find((t) => !taken.has(t)) ?? ev.examples[0];
+    if (pick === undefined) continue;
+    taken.add(pick);
+    out.set(ev.label, pick);
+  }
+  return out;
+}
+
 export async function generateDescriptions(set: LabelSet, train: readonly Example[], encoder: SentenceEncoder, opts: GenerateOptions = {}): Promise<GeneratedDescription[]> {
   const chosen = opts.only ? set.labels.filter((l) => opts.only!.includes(l.name)) : set.labels;
   const unknown = opts.only?.filter((n) => !set.labels.some((l) => l.name === n)) ?? [];
   if (unknown.length) throw new Error(`${set.file}: no label named ${unknown.map((n) => `"${n}"`).join(', ')}`);
   opts.onProgress?.({ phase: 'encode', fraction: 0, message: 'finding representative examples' });
-  const evidence = await labelEvidence(train, set.labels.map((l) => l.name), encoder, opts.signal ? { signal: opts.signal } : {});
+  const evidence = await labelEvidence(train, set.labels.map((l) => l.name), encoder, { examples: opts.llm ? 2 : 4, ...(opts.signal ? { signal: opts.signal } : {}) });
+  const quoted = opts.llm ? null : distinctExamples(chosen.map((l) => evidence.get(l.name) as LabelEvidence));
   const dataset: DatasetSummary = { texts: train.length, labels: set.labels.length, labelNames: set.labels.map((l) => l.name), ...(set.task ? { task: set.task } : {}) };
   let done = 0;
   const one = async (label: LabelDef): Promise<GeneratedDescription> => {
@@ -52,7 +73,7 @@ export async function generateDescriptions(set: LabelSet, train: readonly Exampl
       const clean = cleanDescription(answer);
       if (!clean) throw new LlmError('malformed', `the LLM's answer for label "${label.name}" holds no description: ${JSON.stringify(answer.slice(0, 120))}`);
       description = clean;
-    } else description = offlineDescription(label, ev);
+    } else description = offlineDescription(label, { ...ev, examples: [quoted!.get(label.name) ?? '', ...ev.examples].filter((t) => t) }, opts.offline);
     done++;
     opts.onProgress?.({ phase: 'generate', fraction: done / chosen.length, step: done, steps: chosen.length, message: `described ${label.name}` });
     return { label: label.name, description, source: opts.llm ? 'llm' : 'offline', previous: label.description, examples: ev.examples };

@@ -3,6 +3,7 @@
 //   Texts about side effects: fever, sore arm, headache and chills, as in "my arm is so sore".
 import type { LabelDef } from '../data/labels';
 import type { LabelEvidence } from './evidence';
+import { splitSentences } from '../matching/sentences';
 import { humanize } from './words';
 
 export interface OfflineOptions {
@@ -25,8 +26,10 @@ function pickTerms(ranked: readonly { term: string }[], exclude: ReadonlySet<str
   return chosen;
 }
 
+/** The start of the text's first sentence (a title, when the text has one), so the description stays one sentence. */
 function snippet(text: string, words: number): string {
-  const clean = text.replace(/https?:\/\/\S+|@\w+/g, '').replace(/\s+/g, ' ').replace(/"/g, "'").trim();
+  const first = splitSentences(text.replace(/https?:\/\/\S+|@\w+/g, ''))[0] ?? '';
+  const clean = first.replace(/\s+/g, ' ').replace(/"/g, "'").trim();
   const parts = clean.split(' ');
   return parts.length <= words ? clean : parts.slice(0, words).join(' ') + ' …';
 }
@@ -36,8 +39,9 @@ function list(items: readonly string[]): string {
 }
 
 export function offlineDescription(label: Pick<LabelDef, 'name' | 'longName'>, evidence: LabelEvidence | undefined, opts: OfflineOptions = {}): string {
-  // A long name reads mid-sentence in lower case, unless it starts with an acronym ("USD rates").
-  const topic = label.longName ? label.longName.replace(/^([A-Z])(?![A-Z])/, (c) => c.toLowerCase()) : humanize(label.name);
+  // A long name reads mid-sentence in lower case, word by word, except acronyms and initials:
+  // "Consumer Price Index" → "consumer price index", "U.S. Dollar" → "U.S. dollar".
+  const topic = label.longName ? label.longName.replace(/\b[A-Z][a-z]+\b/g, (w) => w.toLowerCase()) : humanize(label.name);
   const nameWords = new Set(humanize(label.name).split(' ').concat(topic.toLowerCase().split(/\s+/)));
   const keyTerms = evidence ? pickTerms(evidence.keyTerms, nameWords, opts.terms ?? 4) : [];
   let sentence = `Texts about ${topic}`;

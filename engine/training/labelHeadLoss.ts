@@ -1,15 +1,17 @@
-// The label head's loss: mean binary cross-entropy between its logits z and the gold label matrix
-// y (B × labels, 0/1), computed in the overflow-safe form max(z, 0) − z·y + log(1 + e^−|z|). Its
-// gradient is given directly as (σ(z) − y)/n: differentiating that form through max and |·| would
-// give a wrong subgradient at z = 0.
+// The label head's loss: binary cross-entropy between its logits z and the gold label matrix y
+// (B × labels, 0/1), summed over labels and averaged over texts, so that each label's gradient
+// does not shrink as the label set grows. Computed in the overflow-safe form
+// max(z, 0) − z·y + log(1 + e^−|z|); its gradient is given directly as (σ(z) − y)/B: differentiating
+// that form through max and |·| would give a wrong subgradient at z = 0.
 import * as tf from '@tensorflow/tfjs-core';
 
 export function labelHeadLoss(logits: tf.Tensor2D, gold: tf.Tensor2D): tf.Scalar {
   const loss = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [z, save] = args as [tf.Tensor, tf.GradSaveFunc];
     save([z]);
-    const value = tf.mean(tf.add(tf.sub(tf.relu(z), tf.mul(z, gold)), tf.log(tf.add(1, tf.exp(tf.neg(tf.abs(z)))))));
-    return { value, gradFunc: (dy: tf.Tensor, [saved]: tf.Tensor[]) => tf.mul(dy, tf.div(tf.sub(tf.sigmoid(saved!), gold), saved!.size)) };
+    const perLabel = tf.add(tf.sub(tf.relu(z), tf.mul(z, gold)), tf.log(tf.add(1, tf.exp(tf.neg(tf.abs(z))))));
+    const value = tf.div(tf.sum(perLabel), z.shape[0]!);
+    return { value, gradFunc: (dy: tf.Tensor, [saved]: tf.Tensor[]) => tf.mul(dy, tf.div(tf.sub(tf.sigmoid(saved!), gold), saved!.shape[0]!)) };
   });
   return loss(logits) as tf.Scalar;
 }

@@ -23,7 +23,8 @@ import { Matcher } from '../matching/matcher';
 import { evaluate, type EvalReport } from '../metrics/multilabel';
 import { adaptEncoder } from '../encoders/adapter';
 import { LAGAMC_KIND, LagamcWeights, labelsHash, saveLabelSnapshot, saveTextFeatures, saveVocab, type LagamcSettings } from '../model/lagamc/folder';
-import { decodeOptions, generateTexts, labelConstraint, withFallback } from '../model/lagamc/predictor';
+import { decodeOptions, generateTexts, labelConstraint, labelVerbatim, withFallback } from '../model/lagamc/predictor';
+import type { VerbatimSentences } from '../model/lagamc/verbatim';
 import type { Decoding } from '../model/prediction';
 import { writeManifest } from '../model/manifest';
 import type { Prediction } from '../model/prediction';
@@ -102,8 +103,8 @@ interface Checkpoint {
 
 
 /** Dev predictions: real generation, then matching. */
-async function devPredictions(weights: LagamcWeights, vocab: Vocab, matcher: Matcher, devX: Float32Array, devBags: readonly SparseRow[] | null, dim: number, fallback: boolean, decode: DecodeOptions): Promise<Prediction[]> {
-  const generated = await generateTexts(weights, vocab, devX, devBags, dim, decode);
+async function devPredictions(weights: LagamcWeights, vocab: Vocab, verbatim: VerbatimSentences, matcher: Matcher, devX: Float32Array, devBags: readonly SparseRow[] | null, dim: number, fallback: boolean, decode: DecodeOptions): Promise<Prediction[]> {
+  const generated = await generateTexts(weights, vocab, verbatim, devX, devBags, dim, decode);
   const p = await matcher.match(generated);
   return fallback ? withFallback(p) : p;
 }
@@ -145,7 +146,8 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
   const stepsPerEpoch = epochBatches(targetLengths, limits, seededRng(seed)).length;
   const optimizer = new AdamW(variables, { learningRate: opts.learningRate ?? 6e-3, totalSteps: epochs * stepsPerEpoch });
   const settings: LagamcSettings = { encoder: opts.encoderSpec, generator: config, targets: mode, fallback: opts.fallback ?? false, labelFile: resolve(opts.labelFile), labelsHash: labelsHash(set), ...(opts.threshold !== undefined ? { threshold: opts.threshold } : {}), ...(opts.decoding ? { decoding: opts.decoding } : {}) };
-  const devDecode = decodeOptions(opts.decoding ?? {}, () => labelConstraint(set, vocab, mode));
+  const devDecode = decodeOptions(opts.decoding ?? {}, vocab, () => labelConstraint(set, vocab, mode));
+  const verbatim = labelVerbatim(set, mode);
   const checkpointDir = join(opts.out, 'checkpoint');
   let start = 1;
   let bestEpoch = 0;
@@ -257,7 +259,7 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
         });
       }
       const matcher = await matcherFor();
-      const preds = await devPredictions(weights, vocab, matcher, devX, devBags, dim, settings.fallback, devDecode);
+      const preds = await devPredictions(weights, vocab, verbatim, matcher, devX, devBags, dim, settings.fallback, devDecode);
       const report = evaluate(gold, preds.map((p) => p.labels.map((l) => l.label)), { labels: names, scores: preds.map((p) => p.scores) });
       const hallucinated = preds.reduce((s, p) => s + (p.sentences?.filter((m) => m.hallucinated).length ?? 0), 0);
       const sentences = preds.reduce((s, p) => s + (p.sentences?.length ?? 0), 0);

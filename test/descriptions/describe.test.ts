@@ -10,10 +10,11 @@ import { loadExamples } from '../../engine/data/dataset';
 import type { Example } from '../../engine/data/example';
 import { loadLabelFile, parseLabelFile } from '../../engine/data/labels';
 import { checkDescriptions } from '../../engine/descriptions/checks';
-import { labelEvidence } from '../../engine/descriptions/evidence';
+import { labelEvidence, type LabelEvidence } from '../../engine/descriptions/evidence';
 import { generateDescriptions } from '../../engine/descriptions/generate';
 import { offlineDescription } from '../../engine/descriptions/offline';
 import { cleanDescription } from '../../engine/descriptions/prompt';
+import { splitSentences } from '../../engine/matching/sentences';
 import { planDescriptionEdits } from '../../engine/descriptions/write';
 import type { SentenceEncoder } from '../../engine/encoders/encoder';
 import { loadEncoder } from '../../engine/encoders/index';
@@ -81,7 +82,29 @@ test('offline descriptions on CAVES are sentences built from each label\'s own w
   assert.match(country, /^Texts about country: .*(china|chinese|russia|russian).*, as in ".+"\.$/);
   const political = evidence.get('political')!.keyTerms.map((t) => t.term);
   assert.ok(political.includes('trump') || political.includes('government'), political.join(', '));
-  for (const l of set.labels) assert.match(offlineDescription(l, evidence.get(l.name)), /^Texts about [^:]+(: [^.]+)?(, as in ".*")?\.$/);
+  for (const l of set.labels) {
+    const d = offlineDescription(l, evidence.get(l.name));
+    assert.match(d, /^Texts about [^:]+(: [^.]+)?(, as in ".*")?\.$/);
+    assert.equal(splitSentences(d).length, 1, d);
+  }
+});
+
+test('an offline description names the label in lower case (acronyms kept) and quotes the start of an example\'s first sentence (its title, when there is one)', () => {
+  const evidence = (examples: string[], terms: string[]): LabelEvidence => ({ label: 'grain', support: 1, keyTerms: terms.map((term) => ({ term, z: 3 })), examples, mean: new Float32Array(0) });
+  assert.equal(offlineDescription({ name: 'grain' }, evidence(['U.S. GRAIN EXPORTS RISE\nExports rose 3.5 pct. Prices fell.'], ['tonnes'])), 'Texts about grain: tonnes, as in "U.S. GRAIN EXPORTS RISE".');
+  assert.match(offlineDescription({ name: 'dlr', longName: 'U.S. Dollar' }, evidence([], [])), /^Texts about U\.S\. dollar\.$/);
+  assert.match(offlineDescription({ name: 'cpi', longName: 'Consumer Price Index' }, evidence([], [])), /^Texts about consumer price index\.$/);
+  assert.equal(offlineDescription({ name: 'grain' }, evidence(['Exports rose 3.5 pct in the U.S. Prices fell after that.'], []), { snippetWords: 4 }), 'Texts about grain, as in "Exports rose 3.5 pct …".');
+});
+
+test('offline descriptions of labels that share their texts quote different examples', async () => {
+  // "twin" is on exactly the texts of "refund": the same representative examples.
+  const twinned = train.map((e) => (e.labels?.includes('refund') ? { ...e, labels: [...e.labels, 'twin'] } : e));
+  const set = parseLabelFile(JSON.stringify({ labels: [{ name: 'refund' }, { name: 'twin' }, { name: 'billing' }] }), 'twins.json');
+  const out = await generateDescriptions(set, twinned, encoder);
+  const quote = (label: string) => out.find((o) => o.label === label)!.description.match(/as in "(.*)"\.$/)![1]!;
+  assert.notEqual(quote('refund'), quote('twin'));
+  for (const label of ['refund', 'twin']) assert.ok(train.some((t) => t.labels?.includes('refund') && t.text.startsWith(quote(label).replace(/ …$/, ''))), `${label} quotes a refund text: ${quote(label)}`);
 });
 
 test('checks flag confusable, short and misplaced descriptions', async () => {

@@ -1,6 +1,7 @@
 // The compact generator's decoding: greedy agrees with its own teacher-forced argmax, beam search
 // with a wide beam finds the exact best-scoring output of a tiny model (checked by enumeration),
-// and constrained decoding writes only allowed sentences, each at most once.
+// constrained decoding writes only allowed sentences, each at most once, and a repeated sentence
+// ends the output.
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
@@ -79,6 +80,26 @@ test('constrained decoding writes allowed sentences only, each at most once', as
       assert.ok(used.length >= 1);
     }
   }
+  x.dispose();
+  g.dispose();
+});
+
+test('decoding ends before a repeated sentence when given the sentence-end token', async () => {
+  // A decoder whose next token depends only on the previous one (update gate shut, candidate state
+  // ≈ one-hot of the previous token, output = a transition table): BOS → 5 → 4 (".") → 6 → 4 → 6 → …,
+  // the sentences [5], [6], [6], [6], …
+  const v = 8;
+  const eye = (scale: number) => Float32Array.from({ length: v * v }, (_, i) => (i % (v + 1) === 0 ? scale : 0));
+  const wo = new Float32Array(v * v);
+  for (const [from, to] of [[1, 5], [5, 4], [4, 6], [6, 4]]) wo[from! * v + to!] = 10;
+  const g = new CompactGenerator(
+    { vocabSize: v, inputDim: 3, bagSize: 0, bagDim: 0, labels: 0, hidden: v, embedding: v, maxLength: 12, seed: 4 },
+    { emb: eye(1), wen: eye(10), wxn: new Float32Array(3 * v), un: new Float32Array(v * v), bz: new Float32Array(v).fill(-30), wo },
+  );
+  const x = tf.zeros([2, 3]) as tf.Tensor2D;
+  const loop = [5, 4, 6, 4, 6, 4, 6, 4, 6, 4, 6, 4];
+  assert.deepEqual(await g.decode(x), [loop, loop]);
+  assert.deepEqual(await g.decode(x, { sentenceEnd: 4 }), [[5, 4, 6, 4], [5, 4, 6, 4]]);
   x.dispose();
   g.dispose();
 });

@@ -1,5 +1,6 @@
 // Prediction with a LAGAMC model: the generator writes descriptions autoregressively (greedy or beam
-// search, optionally constrained to the label sentences), and
+// search, optionally constrained to the label sentences, ending at a repeated sentence), copies of
+// label sentences get their own spelling back (verbatim.ts), and
 // the matcher maps each generated sentence to the most similar label description, through the
 // encoder adapter trained with the model. Sentences under the threshold are hallucinated matches:
 // reported, not used. With `fallback`, a text whose sentences matched nothing gets the label its
@@ -20,6 +21,7 @@ import { labelSentence, noneSentence, type TargetMode } from '../../training/tar
 import { initBackend } from '../../tf/backend';
 import type { ModelManifest } from '../manifest';
 import type { Decoding, PredictOptions, Prediction, Predictor } from '../prediction';
+import { VerbatimSentences } from './verbatim';
 import { LAGAMC_KIND, LagamcWeights, assertLabelFileUnchanged, loadTextFeatures, loadVocab, readLabelSnapshot, type LagamcSettings } from './folder';
 
 /** The label sentences as a decoding constraint over the generator's vocabulary. */
@@ -28,13 +30,19 @@ export function labelConstraint(set: LabelSet, vocab: Vocab, mode: TargetMode): 
   return new SentenceConstraint(sentences.map((s) => vocab.encode(joinDescriptions([s])).slice(0, -1)), EOS);
 }
 
-/** The generator's decoding options for the requested decoding (`constraint` gives the label sentences). */
-export function decodeOptions(decoding: Decoding, constraint: () => SentenceConstraint): DecodeOptions {
-  return { numBeams: decoding.numBeams ?? 1, ...(decoding.constrained ? { constraint: constraint() } : {}) };
+/** The generator's decoding options for the requested decoding (`constraint` gives the label sentences); generation ends at a repeated sentence. */
+export function decodeOptions(decoding: Decoding, vocab: Vocab, constraint: () => SentenceConstraint): DecodeOptions {
+  const period = vocab.id('.');
+  return { numBeams: decoding.numBeams ?? 1, ...(decoding.constrained ? { constraint: constraint() } : {}), ...(period !== undefined ? { sentenceEnd: period } : {}) };
 }
 
-/** Generated text for each text, given its encoder vector row and TF-IDF row (batched). */
-export async function generateTexts(weights: LagamcWeights, vocab: Vocab, inputs: Float32Array, bags: readonly SparseRow[] | null, dim: number, decode: DecodeOptions = {}, batchSize = 128): Promise<string[]> {
+/** The label sentences (and the none sentence) that generated copies are restored to. */
+export function labelVerbatim(set: LabelSet, mode: TargetMode): VerbatimSentences {
+  return new VerbatimSentences([...set.labels.map((l) => labelSentence(l, mode)), noneSentence(set)]);
+}
+
+/** Generated text for each text, given its encoder vector row and TF-IDF row (batched), with verbatim label sentences in their own spelling. */
+export async function generateTexts(weights: LagamcWeights, vocab: Vocab, verbatim: VerbatimSentences, inputs: Float32Array, bags: readonly SparseRow[] | null, dim: number, decode: DecodeOptions = {}, batchSize = 128): Promise<string[]> {
   const rows = inputs.length / dim;
   const { bagSize } = weights.generator.config;
   const out: string[] = [];
@@ -46,7 +54,7 @@ export async function generateTexts(weights: LagamcWeights, vocab: Vocab, inputs
       return weights.generator.condition(u, bag).x;
     });
     try {
-      for (const ids of await weights.generator.decode(x, decode)) out.push(vocab.decode(ids));
+      for (const ids of await weights.generator.decode(x, decode)) out.push(verbatim.restore(vocab.decode(ids)));
     } finally {
       x.dispose();
     }
@@ -75,6 +83,7 @@ export class LagamcPredictor implements Predictor {
     private readonly features: TextFeatures | null,
     private readonly matcher: Matcher,
     private readonly constraint: SentenceConstraint,
+    private readonly verbatim: VerbatimSentences,
   ) {
     this.labels = matcher.labels.slice(0, matcher.labelCount);
   }
@@ -82,14 +91,14 @@ export class LagamcPredictor implements Predictor {
   static async create(dir: string, settings: LagamcSettings, set: LabelSet, weights: LagamcWeights, vocab: Vocab, features: TextFeatures | null): Promise<LagamcPredictor> {
     const encoder = await loadEncoder(settings.encoder);
     const matcher = await Matcher.create(set, adaptEncoder(encoder, weights.adapter), settings.threshold !== undefined ? { threshold: settings.threshold } : {});
-    return new LagamcPredictor(dir, settings, encoder, weights, vocab, features, matcher, labelConstraint(set, vocab, settings.targets));
+    return new LagamcPredictor(dir, settings, encoder, weights, vocab, features, matcher, labelConstraint(set, vocab, settings.targets), labelVerbatim(set, settings.targets));
   }
 
   /** Generated text for each input text. */
   async generate(texts: readonly string[], opts: PredictOptions = {}): Promise<string[]> {
     const x = await this.encoder.encode(texts, { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.batchSize ? { batchSize: opts.batchSize } : {}) });
-    const decode = decodeOptions({ ...this.settings.decoding, ...opts.decoding }, () => this.constraint);
-    return generateTexts(this.weights, this.vocab, x, this.features ? texts.map((t) => this.features!.row(t)) : null, this.encoder.dim, decode);
+    const decode = decodeOptions({ ...this.settings.decoding, ...opts.decoding }, this.vocab, () => this.constraint);
+    return generateTexts(this.weights, this.vocab, this.verbatim, x, this.features ? texts.map((t) => this.features!.row(t)) : null, this.encoder.dim, decode);
   }
 
   async predict(texts: readonly string[], opts: PredictOptions = {}): Promise<Prediction[]> {

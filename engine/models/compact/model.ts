@@ -46,6 +46,25 @@ export interface DecodeOptions {
   constraint?: SentenceConstraint;
   /** Longest output in tokens (default: the config's). */
   maxLength?: number;
+  /**
+   * Token that ends a sentence ("."). A hypothesis that completes a sentence it has already written
+   * ends before that repeat instead: a loop means the generator has nothing new to say.
+   */
+  sentenceEnd?: number;
+}
+
+/** Whether appending `end` to `ids` completes a sentence that `ids` already holds. */
+function repeatsSentence(ids: readonly number[], end: number): boolean {
+  const last = ids.lastIndexOf(end);
+  const current = ids.slice(last + 1);
+  if (last < 0 || !current.length) return false;
+  let start = 0;
+  for (let i = 0; i <= last; i++) {
+    if (ids[i] !== end) continue;
+    if (i - start === current.length && current.every((id, j) => ids[start + j] === id)) return true;
+    start = i + 1;
+  }
+  return false;
 }
 
 interface Beam {
@@ -176,7 +195,8 @@ export class CompactGenerator {
   /**
    * Autoregressive decoding of each input row: greedy (`numBeams` 1) or beam search (Hugging Face's
    * early stopping: an input is done once `numBeams` hypotheses have ended; score = summed
-   * log-probability / length^lengthPenalty), optionally restricted to allowed sentences. Token
+   * log-probability / length^lengthPenalty), optionally restricted to allowed sentences and ended
+   * at a repeated sentence (`sentenceEnd`). Token
    * choice happens in JS over each step's log-probabilities. Returns ids without the final EOS.
    */
   async decode(x: tf.Tensor2D, opts: DecodeOptions = {}): Promise<number[][]> {
@@ -223,8 +243,10 @@ export class CompactGenerator {
           const kept: Beam[] = [];
           for (const c of candidates) {
             if (kept.length === k) break;
-            if (c.token === EOS) {
-              finished[i]!.push({ ids: c.beam.ids, score: c.score / Math.max(1, c.beam.ids.length + 1) ** penalty, row: -1 });
+            const loop = opts.sentenceEnd !== undefined && c.token === opts.sentenceEnd && repeatsSentence(c.beam.ids, opts.sentenceEnd);
+            if (c.token === EOS || loop) {
+              const ids = loop ? c.beam.ids.slice(0, c.beam.ids.lastIndexOf(opts.sentenceEnd!) + 1) : c.beam.ids;
+              finished[i]!.push({ ids, score: c.score / Math.max(1, ids.length + 1) ** penalty, row: -1 });
               // Greedy (k = 1) stops at its first EOS; beams once k hypotheses have ended.
               if (finished[i]!.length >= k) break;
               continue;

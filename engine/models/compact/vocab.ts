@@ -9,9 +9,13 @@ export const EOS = 2;
 export const UNK = 3;
 const SPECIALS = ['<pad>', '<bos>', '<eos>', '<unk>'];
 
-/** Words and periods of a sentence ("Money back. Thanks!" → money back . thanks !). */
+/**
+ * Words and periods of a sentence ("Money back. Thanks!" → money back . thanks !). Dotted initials
+ * ("U.S.") and decimals ("3.5") stay one token: split, they would decode as "u. S." and "3. 5", which
+ * the matcher reads as sentence ends.
+ */
 export function words(text: string): string[] {
-  return text.toLowerCase().match(/[\p{L}\p{N}]+(?:['’\-][\p{L}\p{N}]+)*|[.,;:!?()"—–-]/gu) ?? [];
+  return text.toLowerCase().match(/(?:\p{L}\.){2,}|\p{N}+(?:[.,]\p{N}+)+|[\p{L}\p{N}]+(?:['’\-][\p{L}\p{N}]+)*|[.,;:!?()"—–-]/gu) ?? [];
 }
 
 export class Vocab {
@@ -27,6 +31,11 @@ export class Vocab {
     return new Vocab([...SPECIALS, ...[...seen].sort()]);
   }
 
+  /** Id of a token, if the vocabulary has it. */
+  id(token: string): number | undefined {
+    return this.index.get(token);
+  }
+
   get size(): number {
     return this.tokens.length;
   }
@@ -36,14 +45,19 @@ export class Vocab {
     return [...words(text).map((w) => this.index.get(w) ?? UNK), EOS];
   }
 
-  /** Text of ids (stops at EOS; no space before punctuation). */
+  /** Text of ids (stops at EOS; no space before punctuation or a closing quote, none after an opening one). */
   decode(ids: readonly number[]): string {
     let out = '';
+    let glue = true;
+    let quotes = 0;
     for (const id of ids) {
       if (id === EOS) break;
       if (id === PAD || id === BOS) continue;
       const w = this.tokens[id] ?? '<unk>';
-      out += /^[.,;:!?)]$/.test(w) || out === '' ? w : ' ' + w;
+      const closing = w === '"' && quotes % 2 === 1;
+      out += glue || closing || /^[.,;:!?)]$/.test(w) ? w : ' ' + w;
+      if (w === '"') quotes++;
+      glue = w === '(' || (w === '"' && !closing);
     }
     return out.replace(/(^|\. )(\p{L})/gu, (_, p: string, c: string) => p + c.toUpperCase());
   }

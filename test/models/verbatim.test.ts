@@ -1,0 +1,15 @@
+// Generated copies of label sentences get their own spelling back before matching.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { VerbatimSentences } from '../../engine/model/lagamc/verbatim';
+import { Vocab } from '../../engine/models/compact/vocab';
+
+test('a generated copy of a label sentence is given back in that sentence\'s spelling; other sentences stay', () => {
+  const sentences = ['Texts about mergers/Acquisitions: shares, as in "CANTREX UNIT TO MERGE".', 'Texts about earnings'];
+  const vocab = Vocab.build(sentences);
+  const copy = vocab.decode(vocab.encode('Texts about mergers/Acquisitions: shares, as in "CANTREX UNIT TO MERGE". Texts about shares.'));
+  assert.equal(copy, 'Texts about mergers acquisitions: shares, as in "cantrex unit to merge". Texts about shares.');
+  const verbatim = new VerbatimSentences(sentences);
+  assert.equal(verbatim.restore(copy), 'Texts about mergers/Acquisitions: shares, as in "CANTREX UNIT TO MERGE". Texts about shares.');
+  assert.equal(verbatim.restore('Texts about shares.'), 'Texts about shares.');
+});
