@@ -73,7 +73,10 @@ export async function generateDescriptions(set: LabelSet, train: readonly Exampl
       const clean = cleanDescription(answer);
       if (!clean) throw new LlmError('malformed', `the LLM's answer for label "${label.name}" holds no description: ${JSON.stringify(answer.slice(0, 120))}`);
       description = clean;
-    } else description = offlineDescription(label, { ...ev, examples: [quoted!.get(label.name) ?? '', ...ev.examples].filter((t) => t) }, opts.offline);
+    } else {
+      const example = quoted!.get(label.name);
+      description = offlineDescription(label, example ? { ...ev, examples: [example] } : ev, opts.offline);
+    }
     done++;
     opts.onProgress?.({ phase: 'generate', fraction: done / chosen.length, step: done, steps: chosen.length, message: `described ${label.name}` });
     return { label: label.name, description, source: opts.llm ? 'llm' : 'offline', previous: label.description, examples: ev.examples };
