@@ -23,7 +23,7 @@ import { seededRng, shuffle } from '../random';
 import { registerGradients } from '../tf/gradients';
 import { AdamW } from './optimizer';
 import { buildPrompt } from './prompt';
-import { targetText, type TargetMode } from './targets';
+import { targetText, writtenLabels, type TargetMode } from './targets';
 
 export const LAGAMC_T5_KIND = 'lagamc-t5';
 
@@ -95,7 +95,7 @@ export async function trainLora(set: LabelSet, train: Example[], dev: Example[],
   };
   const variables = model.trainableVariables();
   const optimizer = new AdamW(variables, { learningRate: opts.learningRate ?? 1e-3, totalSteps: epochs * Math.ceil(train.length / batchSize), weightDecay: 0 });
-  const matcher = await Matcher.create(set, encoder, opts.threshold !== undefined ? { threshold: opts.threshold } : {});
+  const matcher = await Matcher.create(writtenLabels(set, mode), encoder, opts.threshold !== undefined ? { threshold: opts.threshold } : {});
   await saveLabelSnapshot(opts.out, opts.labelFileText);
   await writeFileAtomic(join(opts.out, 'train-log.jsonl'), '');
   const log: string[] = [];

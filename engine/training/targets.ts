@@ -18,6 +18,15 @@ export function noneSentence(set: LabelSet): string {
   return set.noneDescription ?? NONE_TARGET;
 }
 
+/**
+ * The label set as the generator learns to write it: each label's description is its target
+ * sentence (its name in the names ablation), so the matcher compares generated sentences with what
+ * the model was trained to write, not with descriptions it never saw.
+ */
+export function writtenLabels(set: LabelSet, mode: TargetMode): LabelSet {
+  return { ...set, labels: set.labels.map((l) => ({ ...l, description: labelSentence(l, mode) })) };
+}
+
 export function targetText(gold: readonly string[], set: LabelSet, mode: TargetMode): string {
   const chosen = set.labels.filter((l) => gold.includes(l.name));
   return chosen.length ? joinDescriptions(chosen.map((l) => labelSentence(l, mode))) : noneSentence(set);

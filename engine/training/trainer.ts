@@ -39,7 +39,7 @@ import { AdamW, type AdamWState } from './optimizer';
 import { epochBatches } from './batches';
 import { labelBalanceWeights } from './labelBalance';
 import { labelHeadLoss } from './labelHeadLoss';
-import { labelSentence, noneSentence, targetText, type TargetMode } from './targets';
+import { labelSentence, noneSentence, targetText, writtenLabels, type TargetMode } from './targets';
 
 export const DEFAULT_TOKEN_BUDGET = 8192;
 export const DEFAULT_EPOCHS = 12;
@@ -175,7 +175,7 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
   if (features) await saveTextFeatures(opts.out, features);
   await saveLabelSnapshot(opts.out, opts.labelFileText);
 
-  const matcherFor = () => Matcher.create(set, adaptEncoder(encoder, weights.adapter), opts.threshold !== undefined ? { threshold: opts.threshold } : {});
+  const matcherFor = () => Matcher.create(writtenLabels(set, mode), adaptEncoder(encoder, weights.adapter), opts.threshold !== undefined ? { threshold: opts.threshold } : {});
   const gold = dev.map((e) => e.labels ?? []);
   const started = performance.now();
   let examplesHere = 0;

@@ -20,7 +20,7 @@ import { initBackend } from '../../engine/tf/backend';
 import { registerGradients } from '../../engine/tf/gradients';
 import { LambdaWeight, expectedMeaning, semanticLoss } from '../../engine/training/hybridLoss';
 import { labelHeadLoss } from '../../engine/training/labelHeadLoss';
-import { NONE_TARGET, targetText } from '../../engine/training/targets';
+import { NONE_TARGET, targetText, writtenLabels } from '../../engine/training/targets';
 import { trainLagamc, type TrainOptions } from '../../engine/training/trainer';
 
 let encoder: SentenceEncoder;
@@ -38,11 +38,14 @@ before(async () => {
   dev = (await loadExamples(demo.dev, { labels: set })).examples.slice(0, 16);
 });
 
-test('targets: gold descriptions in label-file order joined by ". ", the none sentence, or names', () => {
+test('targets: gold descriptions in label-file order joined by ". ", the none sentence, or names; the matcher reads the same sentences', () => {
   assert.equal(targetText(['refund', 'billing'], set, 'descriptions'), 'The customer asks about a charge, an invoice, a subscription fee or a payment method. The customer wants to return a product, get their money back or exchange an item.');
   assert.equal(targetText([], set, 'descriptions'), 'The message raises no support topic.');
   assert.equal(targetText([], { ...set, noneDescription: undefined } as LabelSet, 'descriptions'), NONE_TARGET);
   assert.equal(targetText(['feature_request', 'app_bug'], set, 'names'), 'app bug. feature request.');
+  // The matcher compares generated sentences with the sentences the model learned to write.
+  assert.equal(writtenLabels(set, 'names').labels.find((l) => l.name === 'app_bug')!.description, 'app bug');
+  assert.deepEqual(writtenLabels(set, 'descriptions').labels.map((l) => l.description), set.labels.map((l) => l.description));
   const vocab = Vocab.build(['Money back. Thanks!']);
   assert.equal(vocab.decode(vocab.encode('money back. thanks!')), 'Money back. Thanks!');
 });

@@ -17,7 +17,7 @@ import type { DecodeOptions } from '../../models/compact/model';
 import { TextFeatures, type SparseRow } from '../../models/compact/textFeatures';
 import { EOS, type Vocab } from '../../models/compact/vocab';
 import { joinDescriptions } from '../../matching/sentences';
-import { labelSentence, noneSentence, type TargetMode } from '../../training/targets';
+import { labelSentence, noneSentence, writtenLabels, type TargetMode } from '../../training/targets';
 import { initBackend } from '../../tf/backend';
 import type { ModelManifest } from '../manifest';
 import type { Decoding, PredictOptions, Prediction, Predictor } from '../prediction';
@@ -90,7 +90,7 @@ export class LagamcPredictor implements Predictor {
 
   static async create(dir: string, settings: LagamcSettings, set: LabelSet, weights: LagamcWeights, vocab: Vocab, features: TextFeatures | null): Promise<LagamcPredictor> {
     const encoder = await loadEncoder(settings.encoder);
-    const matcher = await Matcher.create(set, adaptEncoder(encoder, weights.adapter), settings.threshold !== undefined ? { threshold: settings.threshold } : {});
+    const matcher = await Matcher.create(writtenLabels(set, settings.targets), adaptEncoder(encoder, weights.adapter), settings.threshold !== undefined ? { threshold: settings.threshold } : {});
     return new LagamcPredictor(dir, settings, encoder, weights, vocab, features, matcher, labelConstraint(set, vocab, settings.targets), labelVerbatim(set, settings.targets));
   }
 

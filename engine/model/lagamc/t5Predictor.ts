@@ -12,7 +12,7 @@ import type { LabelSet } from '../../data/labels';
 import type { ModelManifest } from '../manifest';
 import type { Decoding, PredictOptions, Prediction, Predictor } from '../prediction';
 import { SentenceConstraint } from '../../models/constrained';
-import { labelSentence, noneSentence } from '../../training/targets';
+import { labelSentence, noneSentence, writtenLabels } from '../../training/targets';
 import { assertLabelFileUnchanged, readLabelSnapshot } from './folder';
 import { withFallback } from './predictor';
 
@@ -57,6 +57,6 @@ export async function loadLagamcT5(dir: string, manifest: ModelManifest): Promis
     throw new Error(`${dir}: cannot open its base model ${settings.base} (${e.message})`);
   });
   await loadLora(model, join(dir, 'adapter'));
-  const matcher = await Matcher.create(set, await loadEncoder(settings.encoder), settings.threshold !== undefined ? { threshold: settings.threshold } : {});
+  const matcher = await Matcher.create(writtenLabels(set, settings.targets), await loadEncoder(settings.encoder), settings.threshold !== undefined ? { threshold: settings.threshold } : {});
   return new LagamcT5Predictor(dir, settings, set, model, matcher);
 }
