@@ -18,6 +18,11 @@ export function noneSentence(set: LabelSet): string {
   return set.noneDescription ?? NONE_TARGET;
 }
 
+/** Every sentence the generator learns to write: each label's, in label-file order, then the none sentence. */
+export function writableSentences(set: LabelSet, mode: TargetMode): string[] {
+  return [...set.labels.map((l) => labelSentence(l, mode)), noneSentence(set)];
+}
+
 /**
  * The label set as the generator learns to write it: each label's description is its target
  * sentence (its name in the names ablation), so the matcher compares generated sentences with what

@@ -39,7 +39,7 @@ import { AdamW, type AdamWState } from './optimizer';
 import { epochBatches } from './batches';
 import { labelBalanceWeights } from './labelBalance';
 import { labelHeadLoss } from './labelHeadLoss';
-import { labelSentence, noneSentence, targetText, writtenLabels, type TargetMode } from './targets';
+import { targetText, writableSentences, writtenLabels, type TargetMode } from './targets';
 
 export const DEFAULT_TOKEN_BUDGET = 8192;
 export const DEFAULT_EPOCHS = 12;
@@ -117,7 +117,7 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
   const batchSize = opts.batchSize ?? 128;
   const names = set.labels.map((l) => l.name);
   const targets = train.map((e) => targetText(e.labels ?? [], set, mode));
-  const vocab = Vocab.build([...set.labels.map((l) => labelSentence(l, mode)), noneSentence(set), ...targets]);
+  const vocab = Vocab.build([...writableSentences(set, mode), ...targets]);
   const ids = targets.map((t) => vocab.encode(t));
   const exampleWeight = labelBalanceWeights(train.map((e) => e.labels ?? []), opts.labelBalance ?? 0.5);
   const dim = encoder.dim;

@@ -17,7 +17,7 @@ import type { DecodeOptions } from '../../models/compact/model';
 import { TextFeatures, type SparseRow } from '../../models/compact/textFeatures';
 import { EOS, type Vocab } from '../../models/compact/vocab';
 import { joinDescriptions } from '../../matching/sentences';
-import { labelSentence, noneSentence, writtenLabels, type TargetMode } from '../../training/targets';
+import { writableSentences, writtenLabels, type TargetMode } from '../../training/targets';
 import { initBackend } from '../../tf/backend';
 import type { ModelManifest } from '../manifest';
 import type { Decoding, PredictOptions, Prediction, Predictor } from '../prediction';
@@ -26,8 +26,7 @@ import { LAGAMC_KIND, LagamcWeights, assertLabelFileUnchanged, loadTextFeatures,
 
 /** The label sentences as a decoding constraint over the generator's vocabulary. */
 export function labelConstraint(set: LabelSet, vocab: Vocab, mode: TargetMode): SentenceConstraint {
-  const sentences = [...set.labels.map((l) => labelSentence(l, mode)), noneSentence(set)];
-  return new SentenceConstraint(sentences.map((s) => vocab.encode(joinDescriptions([s])).slice(0, -1)), EOS);
+  return new SentenceConstraint(writableSentences(set, mode).map((s) => vocab.encode(joinDescriptions([s])).slice(0, -1)), EOS);
 }
 
 /** The generator's decoding options for the requested decoding (`constraint` gives the label sentences); generation ends at a repeated sentence. */
@@ -38,7 +37,7 @@ export function decodeOptions(decoding: Decoding, vocab: Vocab, constraint: () =
 
 /** The label sentences (and the none sentence) that generated copies are restored to. */
 export function labelVerbatim(set: LabelSet, mode: TargetMode): VerbatimSentences {
-  return new VerbatimSentences([...set.labels.map((l) => labelSentence(l, mode)), noneSentence(set)]);
+  return new VerbatimSentences(writableSentences(set, mode));
 }
 
 /** Generated text for each text, given its encoder vector row and TF-IDF row (batched), with verbatim label sentences in their own spelling. */

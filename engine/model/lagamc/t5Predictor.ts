@@ -12,7 +12,7 @@ import type { LabelSet } from '../../data/labels';
 import type { ModelManifest } from '../manifest';
 import type { Decoding, PredictOptions, Prediction, Predictor } from '../prediction';
 import { SentenceConstraint } from '../../models/constrained';
-import { labelSentence, noneSentence, writtenLabels } from '../../training/targets';
+import { writableSentences, writtenLabels } from '../../training/targets';
 import { assertLabelFileUnchanged, readLabelSnapshot } from './folder';
 import { withFallback } from './predictor';
 
@@ -31,7 +31,7 @@ export class LagamcT5Predictor implements Predictor {
   }
 
   async generate(texts: readonly string[], decoding: Decoding = {}): Promise<string[]> {
-    const sentences = [...this.set.labels.map((l) => labelSentence(l, this.settings.targets)), noneSentence(this.set)];
+    const sentences = writableSentences(this.set, this.settings.targets);
     const constraint = decoding.constrained ? SentenceConstraint.fromSentences(this.model.tokenizer!, sentences, this.model.config.eosTokenId) : undefined;
     return generateWithT5(this.model, this.set, texts, this.settings, decoding.numBeams ?? 1, constraint);
   }
