@@ -3,7 +3,20 @@
 // does not shrink as the label set grows. Computed in the overflow-safe form
 // max(z, 0) − z·y + log(1 + e^−|z|); its gradient is given directly as (σ(z) − y)/B: differentiating
 // that form through max and |·| would give a wrong subgradient at z = 0.
+// The head's biases start at each label's log prior odds (priorLogits), so that its first steps
+// are not spent pushing every label towards "absent": a rare label's few positive texts otherwise
+// come too late to lift it, and rare-label F1 stays near 0.
 import * as tf from '@tensorflow/tfjs-core';
+
+/** ln(q / (1 − q)) per label, with q = (texts with the label + 1) / (texts + 2). */
+export function priorLogits(golds: readonly (readonly string[])[], names: readonly string[]): Float32Array {
+  const counts = new Map(names.map((n) => [n, 0]));
+  for (const gold of golds) for (const l of gold) if (counts.has(l)) counts.set(l, counts.get(l)! + 1);
+  return Float32Array.from(names, (n) => {
+    const q = (counts.get(n)! + 1) / (golds.length + 2);
+    return Math.log(q / (1 - q));
+  });
+}
 
 export function labelHeadLoss(logits: tf.Tensor2D, gold: tf.Tensor2D): tf.Scalar {
   const loss = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {

@@ -14,6 +14,8 @@ export interface AdamWOptions {
   epsilon?: number;
   /** Clip the global gradient norm to this (default 1). */
   clipNorm?: number;
+  /** Per variable (same order), a factor on the learning rate (default 1 for all). */
+  rateScale?: readonly number[];
 }
 
 export interface AdamWState {
@@ -61,7 +63,7 @@ export class AdamW {
         this.v[i]!.assign(v);
         const update = tf.div(tf.div(m, c1), tf.add(tf.sqrt(tf.div(v, c2)), epsilon));
         const decay = x.shape.length > 1 ? tf.mul(x, weightDecay) : tf.zerosLike(x);
-        x.assign(tf.sub(x, tf.mul(tf.add(update, decay), lr)));
+        x.assign(tf.sub(x, tf.mul(tf.add(update, decay), lr * (this.opts.rateScale?.[i] ?? 1))));
       });
     });
     return norm;

@@ -2,7 +2,9 @@
 // sentence encoder and turned into TF-IDF rows (textFeatures.ts, fitted on the training texts); the
 // generator learns to write the target descriptions under the hybrid loss (hybridLoss.ts), its
 // cross-entropy weighted towards rare labels (labelBalance.ts), plus the label head's binary
-// cross-entropy (labelHeadLoss.ts), in token-capped batches (batches.ts); after every epoch the
+// cross-entropy (labelHeadLoss.ts; biases start at the labels' prior odds, and the head has its own
+// learning rate), in token-capped batches (batches.ts) that also hold label rows (labelRows.ts:
+// each label's sentence taught from that label alone); after every epoch the
 // model really generates for the dev texts, the matcher maps the sentences to labels, and the
 // epoch with the best dev macro-F1 is kept (never test data, never teacher-forced outputs). Early
 // stopping after `patience` epochs without improvement.
@@ -28,7 +30,7 @@ import type { VerbatimSentences } from '../model/lagamc/verbatim';
 import type { Decoding } from '../model/prediction';
 import { writeManifest } from '../model/manifest';
 import type { Prediction } from '../model/prediction';
-import { DEFAULT_SIZES, type CompactConfig, type DecodeOptions } from '../models/compact/model';
+import { DEFAULT_SIZES, encoderInput, type CompactConfig, type DecodeOptions } from '../models/compact/model';
 import { TextFeatures, type SparseRow } from '../models/compact/textFeatures';
 import { PAD, Vocab } from '../models/compact/vocab';
 import type { ProgressListener } from '../progress';
@@ -38,11 +40,16 @@ import { LambdaWeight, crossEntropy, expectedMeaning, semanticLoss } from './hyb
 import { AdamW, type AdamWState } from './optimizer';
 import { epochBatches } from './batches';
 import { labelBalanceWeights } from './labelBalance';
-import { labelHeadLoss } from './labelHeadLoss';
+import { labelHeadLoss, priorLogits } from './labelHeadLoss';
+import { drawLabels, labelRows } from './labelRows';
 import { targetText, writableSentences, writtenLabels, type TargetMode } from './targets';
 
 export const DEFAULT_TOKEN_BUDGET = 8192;
 export const DEFAULT_EPOCHS = 12;
+export const DEFAULT_LEARNING_RATE = 6e-3;
+/** The label head (and its TF-IDF projection) learns faster than the decoder: its rare labels need it. */
+export const DEFAULT_HEAD_LEARNING_RATE = 0.01;
+export const DEFAULT_LABEL_ROWS = 16;
 
 export interface TrainOptions {
   out: string;
@@ -57,6 +64,8 @@ export interface TrainOptions {
   /** Most padded target tokens per step (default 8,192; batches.ts). */
   tokenBudget?: number;
   learningRate?: number;
+  /** Peak learning rate of the label head and its TF-IDF projection (default 0.01). */
+  headLearningRate?: number;
   /** Fixed λ (1 = cross-entropy only); learned when absent. */
   lambda?: number;
   targets?: TargetMode;
@@ -72,6 +81,8 @@ export interface TrainOptions {
   decoding?: Decoding;
   /** Weight of the label head's loss (labelHeadLoss.ts; default 1; 0: a generator without label head). */
   labelHead?: number;
+  /** Label rows per batch (labelRows.ts; default 16; 0: none). Only with a label head. */
+  labelRows?: number;
   /** Exponent α of the rare-label example weights in the cross-entropy (labelBalance.ts; default 0.5). */
   labelBalance?: number;
   fallback?: boolean;
@@ -124,11 +135,16 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
   const cache = new EmbeddingCache({ dir: opts.cacheDir ?? join(opts.out, '.cache'), capacity: 200_000 });
   const encodeOpts = opts.signal ? { signal: opts.signal } : {};
   opts.onProgress?.({ phase: 'encode', fraction: 0, message: `reading ${train.length + dev.length} texts with ${encoder.id}` });
-  const trainX = await cache.encode(encoder, train.map((e) => e.text), encodeOpts);
-  const devX = await cache.encode(encoder, dev.map((e) => e.text), encodeOpts);
+  const trainX = await cache.encode(encoder, train.map((e) => encoderInput(e.text)), encodeOpts);
+  const devX = await cache.encode(encoder, dev.map((e) => encoderInput(e.text)), encodeOpts);
   const distinctTargets = [...new Set(targets)];
   const targetRow = new Map(distinctTargets.map((t, i) => [t, i]));
   const targetVectors = await cache.encode(encoder, distinctTargets, encodeOpts);
+  const labelHead = opts.labelHead ?? 1;
+  const labelRowCount = labelHead > 0 ? (opts.labelRows ?? DEFAULT_LABEL_ROWS) : 0;
+  const labelTargets = names.map((n) => targetText([n], set, mode));
+  const labelIndex = new Map(names.map((n, j) => [n, j]));
+  const rows = labelRowCount > 0 ? labelRows(train.map((e) => (e.labels ?? []).map((l) => labelIndex.get(l)!)), trainX, await cache.encode(encoder, labelTargets, encodeOpts), labelTargets.map((t) => vocab.encode(t)), dim) : null;
   await cache.save();
 
   const bagTerms = opts.bagTerms ?? 10_000;
@@ -136,15 +152,17 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
   const trainBags = features ? train.map((e) => features.row(e.text)) : null;
   const devBags = features ? dev.map((e) => features.row(e.text)) : null;
   const bagDropout = opts.bagDropout ?? 0.3;
-  const labelHead = opts.labelHead ?? 1;
   const config: CompactConfig = { vocabSize: vocab.size, inputDim: dim, bagSize: features?.size ?? 0, bagDim: DEFAULT_SIZES.bagDim, labels: labelHead > 0 ? names.length : 0, hidden: opts.hidden ?? DEFAULT_SIZES.hidden, embedding: DEFAULT_SIZES.embedding, maxLength: Math.min(DEFAULT_SIZES.maxLength * 2, Math.max(...ids.map((t) => t.length)) + 8), seed };
-  const weights = LagamcWeights.create(config, opts.adapterRank ?? 16);
+  const weights = LagamcWeights.create(config, opts.adapterRank ?? 16, labelHead > 0 ? { bl: priorLogits(train.map((e) => e.labels ?? []), names) } : undefined);
   const lambda = new LambdaWeight(opts.lambda ?? null);
   const variables = [...weights.variables, ...(lambda.rho ? [lambda.rho] : [])];
   const targetLengths = ids.map((t) => t.length);
   const limits = { batchSize, tokenBudget: opts.tokenBudget ?? DEFAULT_TOKEN_BUDGET };
   const stepsPerEpoch = epochBatches(targetLengths, limits, seededRng(seed)).length;
-  const optimizer = new AdamW(variables, { learningRate: opts.learningRate ?? 6e-3, totalSteps: epochs * stepsPerEpoch });
+  const learningRate = opts.learningRate ?? DEFAULT_LEARNING_RATE;
+  const head = new Set(weights.generator.headVariables);
+  const rateScale = variables.map((v) => (head.has(v) ? (opts.headLearningRate ?? DEFAULT_HEAD_LEARNING_RATE) / learningRate : 1));
+  const optimizer = new AdamW(variables, { learningRate, totalSteps: epochs * stepsPerEpoch, rateScale });
   const settings: LagamcSettings = { encoder: opts.encoderSpec, generator: config, targets: mode, fallback: opts.fallback ?? false, labelFile: resolve(opts.labelFile), labelsHash: labelsHash(set), ...(opts.threshold !== undefined ? { threshold: opts.threshold } : {}), ...(opts.decoding ? { decoding: opts.decoding } : {}) };
   const devDecode = decodeOptions(opts.decoding ?? {}, vocab, () => labelConstraint(set, vocab, mode));
   const verbatim = labelVerbatim(set, mode);
@@ -192,37 +210,45 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
         // Yield to the event loop so that a Ctrl-C or a client's cancel can abort mid-epoch.
         await new Promise((r) => setImmediate(r));
         opts.signal?.throwIfAborted();
+        const picked = rows ? drawLabels(names.length, labelRowCount, rng) : [];
         const b = batch.length;
-        const steps = Math.max(...batch.map((i) => ids[i]!.length));
+        // Rows of the teacher-forced batch: the batch's texts, then its label rows.
+        const all = [...batch.map((i) => ({ ids: ids[i]!, weight: exampleWeight[i]! })), ...picked.map((j) => ({ ids: rows!.ids[j]!, weight: 1 }))];
+        const n = all.length;
+        const steps = Math.max(...all.map((r) => r.ids.length));
         const x = new Float32Array(b * dim);
-        const tv = new Float32Array(b * dim);
+        const tv = new Float32Array(n * dim);
         batch.forEach((i, r) => {
           x.set(trainX.subarray(i * dim, (i + 1) * dim), r * dim);
           const row = targetRow.get(targets[i]!)!;
           tv.set(targetVectors.subarray(row * dim, (row + 1) * dim), r * dim);
         });
+        picked.forEach((j, r) => tv.set(rows!.vectors.subarray(j * dim, (j + 1) * dim), (b + r) * dim));
+        const width = dim + names.length;
+        const rowX = rows && picked.length ? Float32Array.from(picked.flatMap((j) => [...rows.x.subarray(j * width, (j + 1) * width)])) : null;
         const bag = trainBags ? TextFeatures.dense(batch.map((i) => trainBags[i]!), config.bagSize, { rate: bagDropout, rng }) : null;
         const parts = tf.tidy(() => {
           const ut = tf.tensor2d(x, [b, dim]);
           const bagT = bag ? tf.tensor2d(bag, [b, config.bagSize]) : null;
-          const tvt = tf.tensor2d(tv, [b, dim]);
+          const tvt = tf.tensor2d(tv, [n, dim]);
+          const rowXt = rowX ? tf.tensor2d(rowX, [picked.length, width]) : null;
           const gold = labelHead > 0 ? tf.tensor2d(Float32Array.from(labelMatrix(batch.map((i) => train[i]!.labels ?? []), names)), [b, names.length]) : null;
           const oneHots: tf.Tensor2D[] = [];
           const masks: tf.Tensor2D[] = [];
           const tokenWeights: tf.Tensor2D[] = [];
           for (let t = 0; t < steps; t++) {
-            oneHots.push(tf.cast(tf.oneHot(tf.tensor1d(batch.map((i) => ids[i]![t] ?? PAD), 'int32'), vocab.size), 'float32') as tf.Tensor2D);
-            masks.push(tf.tensor2d(batch.map((i) => (t < ids[i]!.length ? 1 : 0)), [b, 1]));
-            tokenWeights.push(tf.tensor2d(batch.map((i) => (t < ids[i]!.length ? exampleWeight[i]! : 0)), [b, 1]));
+            oneHots.push(tf.cast(tf.oneHot(tf.tensor1d(all.map((r) => r.ids[t] ?? PAD), 'int32'), vocab.size), 'float32') as tf.Tensor2D);
+            masks.push(tf.tensor2d(all.map((r) => (t < r.ids.length ? 1 : 0)), [n, 1]));
+            tokenWeights.push(tf.tensor2d(all.map((r) => (t < r.ids.length ? r.weight : 0)), [n, 1]));
           }
-          const lengths = tf.tensor2d(batch.map((i) => ids[i]!.length), [b, 1]);
-          const weightTotal = batch.reduce((s, i) => s + ids[i]!.length * exampleWeight[i]!, 0);
+          const lengths = tf.tensor2d(all.map((r) => r.ids.length), [n, 1]);
+          const weightTotal = all.reduce((s, r) => s + r.ids.length * r.weight, 0);
           let ce = 0;
           let cos = 0;
           let head = 0;
           const { value, grads } = tf.variableGrads(() => {
             const { x: xt, labelLogits } = weights.generator.condition(ut, bagT);
-            const { logProbs } = weights.generator.teacherForced(xt, batch.map((i) => ids[i]!));
+            const { logProbs } = weights.generator.teacherForced(rowXt ? (tf.concat([xt, rowXt]) as tf.Tensor2D) : xt, all.map((r) => r.ids));
             const ceT = crossEntropy(logProbs, oneHots, tokenWeights, weightTotal);
             const meaning = weights.adapter.apply(expectedMeaning(logProbs, masks, lengths, weights.generator.params.emb as tf.Tensor2D, weights.projection as tf.Tensor2D));
             const cosT = semanticLoss(meaning, weights.adapter.apply(tvt), tvt);

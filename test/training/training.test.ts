@@ -1,5 +1,5 @@
 // LAGAMC training: targets, the hybrid loss (its semantic term reaches the generator and the
-// adapter; λ stays inside (0, 1)), resuming an interrupted run reproduces the uninterrupted one,
+// adapter; λ stays inside (0, 1)), the label head's own learning rate, resuming an interrupted run reproduces the uninterrupted one,
 // a cancel from a timer stops training mid-epoch, and a model refuses a label file that changed since training.
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -15,11 +15,13 @@ import type { SentenceEncoder } from '../../engine/encoders/encoder';
 import { loadEncoder } from '../../engine/encoders/index';
 import { LagamcWeights } from '../../engine/model/lagamc/folder';
 import { loadPredictor } from '../../engine/model/load';
+import { CompactGenerator } from '../../engine/models/compact/model';
 import { Vocab } from '../../engine/models/compact/vocab';
 import { initBackend } from '../../engine/tf/backend';
 import { registerGradients } from '../../engine/tf/gradients';
 import { LambdaWeight, expectedMeaning, semanticLoss } from '../../engine/training/hybridLoss';
 import { labelHeadLoss } from '../../engine/training/labelHeadLoss';
+import { AdamW } from '../../engine/training/optimizer';
 import { NONE_TARGET, targetText, writtenLabels } from '../../engine/training/targets';
 import { trainLagamc, type TrainOptions } from '../../engine/training/trainer';
 
@@ -85,6 +87,24 @@ test('the label head loss is the binary cross-entropy summed over labels and ave
   const grad = [...tf.grad((t: tf.Tensor) => labelHeadLoss(t as tf.Tensor2D, yt))(zt).dataSync()];
   grad.forEach((g, i) => assert.ok(Math.abs(g - (sigmoid(z[i]!) - y[i]!) / 2) < 1e-6, `logit ${i}`));
   tf.dispose([zt, yt]);
+});
+
+test('AdamW scales each variable\'s step by its rate factor; the label head\'s variables are the TF-IDF projection and the head', () => {
+  const a = tf.variable(tf.tensor1d([1, 1]));
+  const b = tf.variable(tf.tensor1d([1, 1]));
+  const optimizer = new AdamW([a, b], { learningRate: 0.01, totalSteps: 1, warmup: 0, rateScale: [1, 3] });
+  optimizer.apply([tf.tensor1d([0.5, -0.5]), tf.tensor1d([0.5, -0.5])]);
+  const [da, db] = [a, b].map((v) => [...v.dataSync()].map((x) => x - 1));
+  // Adam's first step moves each entry by the learning rate against the gradient's sign.
+  da!.forEach((d, i) => assert.ok(Math.abs(d - (i ? 0.01 : -0.01)) < 1e-6, `a[${i}] moved ${d}`));
+  db!.forEach((d, i) => assert.ok(Math.abs(d - 3 * da![i]!) < 1e-6, `b[${i}] moved ${d}`));
+  optimizer.dispose();
+  tf.dispose([a, b]);
+  const generator = new CompactGenerator({ vocabSize: 8, inputDim: 4, bagSize: 6, bagDim: 3, labels: 2, hidden: 4, embedding: 2, maxLength: 4, seed: 1 });
+  assert.deepEqual(generator.headVariables, [generator.params.wb, generator.params.bb, generator.params.wl, generator.params.bl]);
+  const noHead = new CompactGenerator({ ...generator.config, labels: 0 });
+  assert.deepEqual(noHead.headVariables, []);
+  tf.dispose([...generator.variables, ...noHead.variables]);
 });
 
 test('λ is learned but stays inside (0, 1), at σ((cos_rel − ce_rel)/β)', () => {

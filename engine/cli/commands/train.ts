@@ -11,7 +11,7 @@ import type { ProgressEvent } from '../../progress';
 import { seededRng, shuffle } from '../../random';
 import { initBackend } from '../../tf/backend';
 import { trainLora } from '../../training/loraTrainer';
-import { DEFAULT_EPOCHS, trainLagamc, type TrainOptions, type TrainResult } from '../../training/trainer';
+import { DEFAULT_EPOCHS, DEFAULT_HEAD_LEARNING_RATE, DEFAULT_LABEL_ROWS, DEFAULT_LEARNING_RATE, trainLagamc, type TrainOptions, type TrainResult } from '../../training/trainer';
 import { EXIT, UsageError, flag, jsonOption, num, required, str, type Command, type Io, type Values } from '../command';
 import { pct } from '../format';
 import { csvFlags, csvOptions, decodingFlags, decodingOptions } from './shared';
@@ -53,9 +53,11 @@ export const trainOptions = {
   rank: { type: 'string', placeholder: 'N', description: 'LoRA rank with --base (default 2)' },
   epochs: { type: 'string', placeholder: 'N', description: `most epochs (default ${DEFAULT_EPOCHS}; early stopping after 4 without dev improvement)` },
   'batch-size': { type: 'string', placeholder: 'N', description: 'most examples per step (default 128; long targets get fewer: at most 8,192 target tokens per step)' },
-  'learning-rate': { type: 'string', placeholder: 'X', description: 'peak AdamW learning rate (default 0.006)' },
+  'learning-rate': { type: 'string', placeholder: 'X', description: `peak AdamW learning rate (default ${DEFAULT_LEARNING_RATE}; 0.001 with --base)` },
+  'head-learning-rate': { type: 'string', placeholder: 'X', description: `peak learning rate of the label head and its TF-IDF projection (default ${DEFAULT_HEAD_LEARNING_RATE})` },
   'bag-terms': { type: 'string', placeholder: 'N', description: 'most TF-IDF terms the generator reads besides the sentence encoder (default 10000; 0 = encoder only)' },
   'label-head': { type: 'string', placeholder: 'X', description: 'weight of the label head\'s loss; the decoder reads the head\'s label probabilities (default 1; 0 = no head, the decoder reads the TF-IDF projection)' },
+  'label-rows': { type: 'string', placeholder: 'N', description: `extra rows per batch that teach the decoder each label's sentence from its label alone (default ${DEFAULT_LABEL_ROWS}; 0 = off; needs the label head)` },
   'label-balance': { type: 'string', placeholder: 'X', description: 'weight rare labels up in the cross-entropy: exponent in [0, 1] (default 0.5; 0 = off)' },
   lambda: { type: 'string', placeholder: 'X', description: 'fix the hybrid-loss weight λ (1 = cross-entropy only); learned by default' },
   targets: { type: 'string', placeholder: 'T', description: '"descriptions" (default) or "names" (ablation: label names as targets)' },
@@ -92,10 +94,12 @@ export async function runTraining(values: Values, io: Io, signal: AbortSignal): 
     seed,
     epochs: num(values, 'epochs', DEFAULT_EPOCHS, { min: 1, integer: true }),
     batchSize: num(values, 'batch-size', 128, { min: 1, integer: true }),
-    learningRate: num(values, 'learning-rate', 6e-3, { min: 0 }),
+    learningRate: num(values, 'learning-rate', DEFAULT_LEARNING_RATE, { min: 0 }),
+    headLearningRate: num(values, 'head-learning-rate', DEFAULT_HEAD_LEARNING_RATE, { min: 0 }),
     bagTerms: num(values, 'bag-terms', 10_000, { min: 0, integer: true }),
     labelBalance: num(values, 'label-balance', 0.5, { min: 0, max: 1 }),
     labelHead: num(values, 'label-head', 1, { min: 0 }),
+    labelRows: num(values, 'label-rows', DEFAULT_LABEL_ROWS, { min: 0, integer: true }),
     decoding: decodingOptions(values),
     fallback: flag(values, 'fallback'),
     resume: flag(values, 'resume'),
@@ -107,7 +111,7 @@ export async function runTraining(values: Values, io: Io, signal: AbortSignal): 
   const base = str(values, 'base');
   if (base) {
     if (options.resume) throw new UsageError('--resume is not supported with --base (LoRA runs keep only the best epoch\'s adapter)');
-    for (const f of ['bag-terms', 'label-balance', 'label-head', 'num-beams', 'constrained']) if (values[f] !== undefined) throw new UsageError(`--${f} applies to the compact generator only (without --base); decoding of a --base model is chosen at predict/eval time`);
+    for (const f of ['bag-terms', 'label-balance', 'label-head', 'label-rows', 'head-learning-rate', 'num-beams', 'constrained']) if (values[f] !== undefined) throw new UsageError(`--${f} applies to the compact generator only (without --base); decoding of a --base model is chosen at predict/eval time`);
     const { resume: _resume, lambda, bagTerms: _bagTerms, labelBalance: _labelBalance, labelHead: _labelHead, decoding: _decoding, ...common } = options;
     if (lambda !== undefined && lambda !== 1) throw new UsageError('--base trains with cross-entropy only (λ = 1)');
     const r = await trainLora(set, train, dev, encoder, { ...common, base, epochs: num(values, 'epochs', 5, { min: 1, integer: true }), batchSize: num(values, 'batch-size', 8, { min: 1, integer: true }), learningRate: num(values, 'learning-rate', 1e-3, { min: 0 }), rank: num(values, 'rank', 2, { min: 1, integer: true }) });

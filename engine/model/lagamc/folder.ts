@@ -57,9 +57,10 @@ export class LagamcWeights {
     readonly adapter: EncoderAdapter,
   ) {}
 
-  static create(config: CompactConfig, adapterRank: number): LagamcWeights {
+  /** Fresh weights; `initial` sets some of the generator's parameters (e.g. the head's biases). */
+  static create(config: CompactConfig, adapterRank: number, initial?: Partial<Record<ParamName, Float32Array>>): LagamcWeights {
     const projection = tf.tidy(() => tf.variable(tf.randomNormal([config.embedding, config.inputDim], 0, 1 / Math.sqrt(config.embedding), 'float32', config.seed + 1000), true));
-    return new LagamcWeights(new CompactGenerator(config), projection, new EncoderAdapter(config.inputDim, { rank: adapterRank, seed: config.seed }));
+    return new LagamcWeights(new CompactGenerator(config, initial), projection, new EncoderAdapter(config.inputDim, { rank: adapterRank, seed: config.seed }));
   }
 
   get variables(): tf.Variable[] {

@@ -13,7 +13,7 @@ import type { SentenceEncoder } from '../../encoders/encoder';
 import { loadEncoder } from '../../encoders/index';
 import { Matcher } from '../../matching/matcher';
 import { SentenceConstraint } from '../../models/constrained';
-import type { DecodeOptions } from '../../models/compact/model';
+import { encoderInput, type DecodeOptions } from '../../models/compact/model';
 import { TextFeatures, type SparseRow } from '../../models/compact/textFeatures';
 import { EOS, type Vocab } from '../../models/compact/vocab';
 import { joinDescriptions } from '../../matching/sentences';
@@ -95,7 +95,7 @@ export class LagamcPredictor implements Predictor {
 
   /** Generated text for each input text. */
   async generate(texts: readonly string[], opts: PredictOptions = {}): Promise<string[]> {
-    const x = await this.encoder.encode(texts, { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.batchSize ? { batchSize: opts.batchSize } : {}) });
+    const x = await this.encoder.encode(texts.map(encoderInput), { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.batchSize ? { batchSize: opts.batchSize } : {}) });
     const decode = decodeOptions({ ...this.settings.decoding, ...opts.decoding }, this.vocab, () => this.constraint);
     return generateTexts(this.weights, this.vocab, this.verbatim, x, this.features ? texts.map((t) => this.features!.row(t)) : null, this.encoder.dim, decode);
   }

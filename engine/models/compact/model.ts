@@ -1,8 +1,8 @@
 // The compact generator, trained from scratch on a CPU. A T5 step at d_model 256 with 2+2 layers
 // takes ~17 s for a batch of 16 on single-threaded wasm; this model avoids that cost by design:
-//  - the input text is read once by the frozen sentence encoder (USE lite, 512-d, cached per text)
-//    and, as a shallow token encoder, by a projection of its TF-IDF terms (textFeatures.ts): the
-//    text's features are f = [u ; tanh(tfidf·Wb + bb)] (no bag when `bagSize` is 0);
+//  - the input text is read once by the frozen sentence encoder (USE lite, 512-d, cached per text;
+//    its first ENCODER_CHARS characters) and, as a shallow token encoder, by a projection of the
+//    whole text's TF-IDF terms (textFeatures.ts): the text's features are f = [u ; tanh(tfidf·Wb + bb)] (no bag when `bagSize` is 0);
 //  - a label head reads f and gives each label a probability p = σ(f·Wl + bl), trained by its own
 //    binary cross-entropy beside the generator's loss;
 //  - a one-layer GRU decoder (hidden 256) writes the target, conditioned on c = [u ; p] at every step
@@ -33,6 +33,13 @@ export interface CompactConfig {
 }
 
 export const DEFAULT_SIZES = { hidden: 256, embedding: 128, maxLength: 64, bagDim: 256 } as const;
+
+/**
+ * The sentence encoder reads a text's first 1,000 characters (USE-lite is built for sentences and
+ * short paragraphs, and its cost grows with length); the TF-IDF terms read the whole text.
+ */
+export const ENCODER_CHARS = 1000;
+export const encoderInput = (text: string): string => text.slice(0, ENCODER_CHARS);
 
 const PARAMS = ['emb', 'w0', 'b0', 'wez', 'wxz', 'uz', 'bz', 'wer', 'wxr', 'ur', 'br', 'wen', 'wxn', 'un', 'bn', 'wo', 'bo', 'wb', 'bb', 'wl', 'bl'] as const;
 export type ParamName = (typeof PARAMS)[number];
@@ -145,6 +152,11 @@ export class CompactGenerator {
 
   get variables(): tf.Variable[] {
     return this.names.map((n) => this.params[n]);
+  }
+
+  /** The variables of the label head and of the TF-IDF projection it reads (empty without a head). */
+  get headVariables(): tf.Variable[] {
+    return this.config.labels > 0 ? this.names.filter((n) => ['wb', 'bb', 'wl', 'bl'].includes(n)).map((n) => this.params[n]) : [];
   }
 
   /** The decoder's conditioning vectors (c = [u ; σ(labelLogits)], or f without a head) and the label head's logits (null without a head). */
