@@ -7,7 +7,8 @@
 // each label's sentence taught from that label alone); after every epoch the
 // model really generates for the dev texts, the matcher maps the sentences to labels, and the
 // epoch with the best dev macro-F1 is kept (never test data, never teacher-forced outputs). Early
-// stopping after `patience` epochs without improvement.
+// stopping after `patience` epochs without improvement. Then the head shift is chosen on dev
+// (HEAD_SHIFTS).
 // Each epoch ends with an atomic checkpoint; `resume` continues from it and, since batches depend
 // only on (seed, epoch), reproduces the uninterrupted run.
 import { existsSync } from 'node:fs';
@@ -28,7 +29,7 @@ import { LAGAMC_KIND, LagamcWeights, labelsHash, saveLabelSnapshot, saveTextFeat
 import { decodeOptions, generateTexts, labelConstraint, labelVerbatim, withFallback } from '../model/lagamc/predictor';
 import type { VerbatimSentences } from '../model/lagamc/verbatim';
 import type { Decoding } from '../model/prediction';
-import { writeManifest } from '../model/manifest';
+import { readManifest, writeManifest } from '../model/manifest';
 import type { Prediction } from '../model/prediction';
 import { DEFAULT_SIZES, encoderInput, type CompactConfig, type DecodeOptions } from '../models/compact/model';
 import { TextFeatures, type SparseRow } from '../models/compact/textFeatures';
@@ -50,6 +51,12 @@ export const DEFAULT_LEARNING_RATE = 6e-3;
 /** The label head (and its TF-IDF projection) learns faster than the decoder: its rare labels need it. */
 export const DEFAULT_HEAD_LEARNING_RATE = 0.01;
 export const DEFAULT_LABEL_ROWS = 16;
+/**
+ * Shifts of the head's logits tried on dev after training (the decoder then reads σ(logit + shift));
+ * the first best dev macro-F1 is kept. The decoder learns on training texts, where the head is surer
+ * of the gold labels than on new ones, so on new texts it can write too few labels (Reuters).
+ */
+export const HEAD_SHIFTS = [0, 1, 2];
 
 export interface TrainOptions {
   out: string;
@@ -83,6 +90,8 @@ export interface TrainOptions {
   labelHead?: number;
   /** Label rows per batch (labelRows.ts; default 16; 0: none). Only with a label head. */
   labelRows?: number;
+  /** Fixed head shift (model.ts `condition`) instead of the one chosen on dev among HEAD_SHIFTS. */
+  headShift?: number;
   /** Exponent α of the rare-label example weights in the cross-entropy (labelBalance.ts; default 0.5). */
   labelBalance?: number;
   fallback?: boolean;
@@ -99,6 +108,8 @@ export interface TrainResult {
   epochsRun: number;
   dev: EvalReport;
   lambda: number;
+  /** Head shift of the saved model (HEAD_SHIFTS; 0 without a head). */
+  headShift: number;
   seconds: number;
 }
 
@@ -114,8 +125,8 @@ interface Checkpoint {
 
 
 /** Dev predictions: real generation, then matching. */
-async function devPredictions(weights: LagamcWeights, vocab: Vocab, verbatim: VerbatimSentences, matcher: Matcher, devX: Float32Array, devBags: readonly SparseRow[] | null, dim: number, fallback: boolean, decode: DecodeOptions): Promise<Prediction[]> {
-  const generated = await generateTexts(weights, vocab, verbatim, devX, devBags, dim, decode);
+async function devPredictions(weights: LagamcWeights, vocab: Vocab, verbatim: VerbatimSentences, matcher: Matcher, devX: Float32Array, devBags: readonly SparseRow[] | null, dim: number, fallback: boolean, decode: DecodeOptions, headShift: number): Promise<Prediction[]> {
+  const generated = await generateTexts(weights, vocab, verbatim, devX, devBags, dim, decode, headShift);
   const p = await matcher.match(generated);
   return fallback ? withFallback(p) : p;
 }
@@ -163,7 +174,7 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
   const head = new Set(weights.generator.headVariables);
   const rateScale = variables.map((v) => (head.has(v) ? (opts.headLearningRate ?? DEFAULT_HEAD_LEARNING_RATE) / learningRate : 1));
   const optimizer = new AdamW(variables, { learningRate, totalSteps: epochs * stepsPerEpoch, rateScale });
-  const settings: LagamcSettings = { encoder: opts.encoderSpec, generator: config, targets: mode, fallback: opts.fallback ?? false, labelFile: resolve(opts.labelFile), labelsHash: labelsHash(set), ...(opts.threshold !== undefined ? { threshold: opts.threshold } : {}), ...(opts.decoding ? { decoding: opts.decoding } : {}) };
+  const settings: LagamcSettings = { encoder: opts.encoderSpec, generator: config, targets: mode, fallback: opts.fallback ?? false, labelFile: resolve(opts.labelFile), labelsHash: labelsHash(set), ...(opts.threshold !== undefined ? { threshold: opts.threshold } : {}), ...(opts.decoding ? { decoding: opts.decoding } : {}), ...(labelHead > 0 && opts.headShift ? { headShift: opts.headShift } : {}) };
   const devDecode = decodeOptions(opts.decoding ?? {}, vocab, () => labelConstraint(set, vocab, mode));
   const verbatim = labelVerbatim(set, mode);
   const checkpointDir = join(opts.out, 'checkpoint');
@@ -193,13 +204,21 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
   if (features) await saveTextFeatures(opts.out, features);
   await saveLabelSnapshot(opts.out, opts.labelFileText);
 
-  const matcherFor = () => Matcher.create(writtenLabels(set, mode), adaptEncoder(encoder, weights.adapter), opts.threshold !== undefined ? { threshold: opts.threshold } : {});
+  const matcherFor = (w: LagamcWeights) => Matcher.create(writtenLabels(set, mode), adaptEncoder(encoder, w.adapter), opts.threshold !== undefined ? { threshold: opts.threshold } : {});
+  const devReport = async (w: LagamcWeights, headShift: number) => {
+    const preds = await devPredictions(w, vocab, verbatim, await matcherFor(w), devX, devBags, dim, settings.fallback, devDecode, headShift);
+    const report = evaluate(gold, preds.map((p) => p.labels.map((l) => l.label)), { labels: names, scores: preds.map((p) => p.scores) });
+    const sentences = preds.reduce((s, p) => s + (p.sentences?.length ?? 0), 0);
+    const hallucinated = preds.reduce((s, p) => s + (p.sentences?.filter((m) => m.hallucinated).length ?? 0), 0);
+    return { report, hallucinationRate: sentences ? hallucinated / sentences : 0 };
+  };
   const gold = dev.map((e) => e.labels ?? []);
   const started = performance.now();
   let examplesHere = 0;
   let bestDev: EvalReport | null = null;
   let epoch = start;
   let finalLambda = lambda.value;
+  let headShift = settings.headShift ?? 0;
   try {
     for (; epoch <= epochs && sinceBest < (opts.patience ?? 4); epoch++) {
       // Batches depend only on (seed, epoch); the same generator then draws the bag dropout.
@@ -284,13 +303,9 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
           etaSeconds: (elapsed / doneHere) * (epochs * batches.length - done),
         });
       }
-      const matcher = await matcherFor();
-      const preds = await devPredictions(weights, vocab, verbatim, matcher, devX, devBags, dim, settings.fallback, devDecode);
-      const report = evaluate(gold, preds.map((p) => p.labels.map((l) => l.label)), { labels: names, scores: preds.map((p) => p.scores) });
-      const hallucinated = preds.reduce((s, p) => s + (p.sentences?.filter((m) => m.hallucinated).length ?? 0), 0);
-      const sentences = preds.reduce((s, p) => s + (p.sentences?.length ?? 0), 0);
+      const { report, hallucinationRate } = await devReport(weights, settings.headShift ?? 0);
       const n = batches.length;
-      const record = { epoch, loss: sums.total / n, ce: sums.ce / n, cos: sums.cos / n, ...(labelHead > 0 ? { labelHead: sums.labelHead / n } : {}), lambda: lambda.value, devMicroF1: report.micro.f1, devMacroF1: report.macro.f1, devHallucinationRate: sentences ? hallucinated / sentences : 0, seconds: secondsBefore + (performance.now() - started) / 1000 };
+      const record = { epoch, loss: sums.total / n, ce: sums.ce / n, cos: sums.cos / n, ...(labelHead > 0 ? { labelHead: sums.labelHead / n } : {}), lambda: lambda.value, devMicroF1: report.micro.f1, devMacroF1: report.macro.f1, devHallucinationRate: hallucinationRate, seconds: secondsBefore + (performance.now() - started) / 1000 };
       await appendLog(opts.out, record);
       opts.onProgress?.({ phase: 'evaluate', fraction: (epoch / epochs) * 0.9, epoch, epochs, lambda: lambda.value, loss: { total: record.loss, ce: record.ce, cos: record.cos, ...(labelHead > 0 ? { labelHead: sums.labelHead / n } : {}) }, metrics: { devMicroF1: report.micro.f1, devMacroF1: report.macro.f1 }, message: `epoch ${epoch}: loss ${record.loss.toFixed(3)} (CE ${record.ce.toFixed(3)}, 1−cos ${record.cos.toFixed(3)}, λ ${lambda.value.toFixed(2)}), dev macro-F1 ${(100 * report.macro.f1).toFixed(2)}` });
       if (report.macro.f1 > bestMacroF1) {
@@ -310,14 +325,39 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
       await writeJsonAtomic(join(checkpointDir, 'state.json'), checkpoint);
       finalLambda = lambda.value;
     }
+    if (labelHead > 0 && opts.headShift === undefined && bestEpoch > 0) {
+      // The head shift, chosen on dev with the selected epoch's weights; ties keep the smaller shift.
+      const selected = await LagamcWeights.load(opts.out);
+      try {
+        let chosen = 0;
+        let chosenMacroF1 = bestMacroF1;
+        for (const shift of HEAD_SHIFTS.filter((s) => s !== 0)) {
+          opts.signal?.throwIfAborted();
+          const { report, hallucinationRate } = await devReport(selected, shift);
+          opts.onProgress?.({ phase: 'evaluate', fraction: 0.95, metrics: { devMicroF1: report.micro.f1, devMacroF1: report.macro.f1 }, message: `head shift ${shift}: dev macro-F1 ${(100 * report.macro.f1).toFixed(2)}` });
+          if (report.macro.f1 <= chosenMacroF1) continue;
+          chosen = shift;
+          chosenMacroF1 = report.macro.f1;
+          bestDev = report;
+          await writeJsonAtomic(join(opts.out, 'report-dev.json'), { epoch: bestEpoch, headShift: shift, ...report, hallucinationRate });
+        }
+        if (chosen) {
+          const manifest = await readManifest(opts.out);
+          await writeManifest(opts.out, { ...manifest, settings: { ...settings, headShift: chosen }, training: { ...(manifest.training as object), devMacroF1: chosenMacroF1 } });
+        }
+        headShift = chosen;
+      } finally {
+        selected.dispose();
+      }
+    }
   } finally {
     weights.dispose();
     optimizer.dispose();
     lambda.dispose();
   }
   const dev0 = bestDev ?? (JSON.parse(await readFile(join(opts.out, 'report-dev.json'), 'utf8')) as EvalReport);
-  opts.onProgress?.({ phase: 'done', fraction: 1, message: `best epoch ${bestEpoch}, dev macro-F1 ${(100 * bestMacroF1).toFixed(2)}` });
-  return { bestEpoch, epochsRun: epoch - 1, dev: dev0, lambda: finalLambda, seconds: secondsBefore + (performance.now() - started) / 1000 };
+  opts.onProgress?.({ phase: 'done', fraction: 1, message: `best epoch ${bestEpoch}, head shift ${headShift}, dev macro-F1 ${(100 * dev0.macro.f1).toFixed(2)}` });
+  return { bestEpoch, epochsRun: epoch - 1, dev: dev0, lambda: finalLambda, headShift, seconds: secondsBefore + (performance.now() - started) / 1000 };
 }
 
 async function appendLog(dir: string, record: object): Promise<void> {

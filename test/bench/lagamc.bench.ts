@@ -8,8 +8,8 @@
 // matcher. Texts are embedded once into .lagamc-cache (shared with the other benchmarks).
 // BENCH_EPOCHS overrides the epochs (default: the trainer's). BENCH_ONLY (comma-separated parts of
 // run names) runs only those; the others keep their rows from BENCHMARKS.md, re-read at every write,
-// so two processes with disjoint BENCH_ONLY can run side by side. The commit line names the commit
-// of the last write. The table is rewritten after every run.
+// so two processes with disjoint BENCH_ONLY can run side by side. Each row names the commit it was
+// measured at; the commit line, that of the last write. The table is rewritten after every run.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -29,9 +29,9 @@ import { loadPredictor } from '../../engine/model/load';
 import { initBackend } from '../../engine/tf/backend';
 import type { Decoding } from '../../engine/model/prediction';
 import { ENCODER_CHARS } from '../../engine/models/compact/model';
-import { DEFAULT_EPOCHS, DEFAULT_HEAD_LEARNING_RATE, DEFAULT_LABEL_ROWS, DEFAULT_LEARNING_RATE, trainLagamc, type TrainOptions } from '../../engine/training/trainer';
+import { DEFAULT_EPOCHS, DEFAULT_HEAD_LEARNING_RATE, DEFAULT_LABEL_ROWS, DEFAULT_LEARNING_RATE, HEAD_SHIFTS, trainLagamc, type TrainOptions } from '../../engine/training/trainer';
 import { hasShared, repoRoot, sharedPath } from '../helpers/shared';
-import { writeSection } from './report';
+import { commit, writeSection } from './report';
 
 if (!hasShared) {
   console.log('skipped: ../shared is absent');
@@ -76,10 +76,10 @@ function writeTable(): void {
   writeSection(
   TITLE,
   'npm run bench lagamc',
-  `Compact generator trained from scratch with the defaults of \`lagamc train\` (a label head on the frozen USE-lite vector of the text's first ${ENCODER_CHARS} characters and a projection of the whole text's TF-IDF terms, its biases starting at the labels' prior odds; a GRU decoder conditioned on the USE vector and the head's label probabilities, decoding over the descriptions' words, ending before a repeated sentence, verbatim copies of label sentences restored to their spelling before matching; ${DEFAULT_LABEL_ROWS} label rows per batch; rare-label weighting α = 0.5; batches of at most 128 texts and 8,192 target tokens; learning rate ${DEFAULT_LEARNING_RATE}, ${DEFAULT_HEAD_LEARNING_RATE} for the label head; greedy decoding), matcher with the trained adapter, threshold 0.4; backend ${backend}; at most ${epochs} epochs, early stopping after 4 without dev gain; model selected on dev macro-F1 of generated predictions. Reuters's dev split is a seeded 10% of train. Peak RSS is the benchmark process's running maximum. References on this machine: TF-IDF + linear SVM 87.2 / 46.4 (Reuters) and 63.2 / 51.9 (CAVES) micro / macro-F1; Renee (paper) 90.29 / 66.21 and 79.46 / 67.93.
+  `Compact generator trained from scratch with the defaults of \`lagamc train\` (a label head on the frozen USE-lite vector of the text's first ${ENCODER_CHARS} characters and a projection of the whole text's TF-IDF terms, its biases starting at the labels' prior odds; a GRU decoder conditioned on the USE vector and the head's label probabilities, decoding over the descriptions' words, ending before a repeated sentence, verbatim copies of label sentences restored to their spelling before matching; ${DEFAULT_LABEL_ROWS} label rows per batch; rare-label weighting α = 0.5; batches of at most 128 texts and 8,192 target tokens; learning rate ${DEFAULT_LEARNING_RATE}, ${DEFAULT_HEAD_LEARNING_RATE} for the label head; greedy decoding; after training, the shift added to the head's logits before the decoder reads them is chosen on dev among ${HEAD_SHIFTS.join(', ')}), matcher with the trained adapter, threshold 0.4; backend ${backend}; at most ${epochs} epochs, early stopping after 4 without dev gain; model selected on dev macro-F1 of generated predictions. Reuters's dev split is a seeded 10% of train. Peak RSS is the benchmark process's running maximum. References on this machine: TF-IDF + linear SVM 87.2 / 46.4 (Reuters) and 63.2 / 51.9 (CAVES) micro / macro-F1; Renee (paper) 90.29 / 66.21 and 79.46 / 67.93.
 
-| run | micro-F1 | macro-F1 | rare-label macro-F1 | hallucinated sentences % | best / run epochs | training min | peak RSS GiB |
-| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+| run | micro-F1 | macro-F1 | rare-label macro-F1 | hallucinated sentences % | best / run epochs | head shift | training min | peak RSS GiB | commit |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |
 ${rows.join('\n')}`,
 );
 }
@@ -99,8 +99,8 @@ async function run(name: string, set: LabelSet, text: string, train: Example[], 
   for (const [how, decoding] of [['', {}] as [string, Decoding], ...decodings]) {
     const { report } = await evaluateModel(predictor, test, { decoding });
     const row = how
-      ? `| ${name}, ${how} (same model) | ${(100 * report.micro.f1).toFixed(2)} | ${(100 * report.macro.f1).toFixed(2)} | ${(100 * report.rare.macroF1).toFixed(2)} | ${report.hallucinationRate === null ? '' : (100 * report.hallucinationRate).toFixed(1)} | | | |`
-      : `| ${name} | ${(100 * report.micro.f1).toFixed(2)} | ${(100 * report.macro.f1).toFixed(2)} | ${(100 * report.rare.macroF1).toFixed(2)} | ${report.hallucinationRate === null ? '' : (100 * report.hallucinationRate).toFixed(1)} | ${result.bestEpoch}/${result.epochsRun} | ${(trainSeconds / 60).toFixed(1)} | ${rss().toFixed(2)} |`;
+      ? `| ${name}, ${how} (same model) | ${(100 * report.micro.f1).toFixed(2)} | ${(100 * report.macro.f1).toFixed(2)} | ${(100 * report.rare.macroF1).toFixed(2)} | ${report.hallucinationRate === null ? '' : (100 * report.hallucinationRate).toFixed(1)} | | | | | ${commit()} |`
+      : `| ${name} | ${(100 * report.micro.f1).toFixed(2)} | ${(100 * report.macro.f1).toFixed(2)} | ${(100 * report.rare.macroF1).toFixed(2)} | ${report.hallucinationRate === null ? '' : (100 * report.hallucinationRate).toFixed(1)} | ${result.bestEpoch}/${result.epochsRun} | ${result.headShift} | ${(trainSeconds / 60).toFixed(1)} | ${rss().toFixed(2)} | ${commit()} |`;
     add(name, row);
     console.log(row);
     writeTable();
@@ -120,7 +120,7 @@ const caves = await (async () => {
   const zs = await zeroShot(matcher, test.map((e) => e.text));
   await cache.save();
   const z = evaluate(test.map((e) => e.labels ?? []), zs.map((p) => p.labels.map((l) => l.label)), { labels: set.labels.map((l) => l.name), scores: zs.map((p) => p.scores), trainFrequencies: new Map() });
-  add(ZERO_SHOT, `| ${ZERO_SHOT} | ${(100 * z.micro.f1).toFixed(2)} | ${(100 * z.macro.f1).toFixed(2)} | ${(100 * z.rare.macroF1).toFixed(2)} | | | | |`);
+  add(ZERO_SHOT, `| ${ZERO_SHOT} | ${(100 * z.micro.f1).toFixed(2)} | ${(100 * z.macro.f1).toFixed(2)} | ${(100 * z.rare.macroF1).toFixed(2)} | | | | | | ${commit()} |`);
   await run(CAVES_MAIN, set, text, train, dev, test, {}, [['3-beam search', { numBeams: 3 }], ['constrained to the descriptions', { constrained: true }]]);
   return { set, text, train, dev, test };
 })();

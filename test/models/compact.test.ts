@@ -1,7 +1,7 @@
 // The compact generator's decoding: greedy agrees with its own teacher-forced argmax, beam search
 // with a wide beam finds the exact best-scoring output of a tiny model (checked by enumeration),
 // constrained decoding writes only allowed sentences, each at most once, and a repeated sentence
-// ends the output.
+// ends the output; the head shift moves only the label probabilities the decoder reads.
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
@@ -101,5 +101,21 @@ test('decoding ends before a repeated sentence when given the sentence-end token
   assert.deepEqual(await g.decode(x), [loop, loop]);
   assert.deepEqual(await g.decode(x, { sentenceEnd: 4 }), [[5, 4, 6, 4], [5, 4, 6, 4]]);
   x.dispose();
+  g.dispose();
+});
+
+test('the head shift moves the label probabilities the decoder reads, not the encoder vector or the head logits', () => {
+  const g = make(6, 5);
+  const [plain, shifted] = [0, 1.5].map((shift) =>
+    tf.tidy(() => {
+      const c = g.condition(tf.randomNormal([3, 6], 0, 2, 'float32', 11) as tf.Tensor2D, tf.tensor2d([1, 0, 0, 0, 0, 0.6, 0.8, 0, 0, 0, 0, 1], [3, 4]), shift);
+      return { x: c.x.arraySync() as number[][], logits: c.labelLogits!.arraySync() as number[][] };
+    }),
+  );
+  assert.deepEqual(shifted!.logits, plain!.logits);
+  for (const [r, row] of shifted!.x.entries()) {
+    assert.deepEqual(row.slice(0, 6), plain!.x[r]!.slice(0, 6));
+    row.slice(6).forEach((p, j) => assert.ok(Math.abs(p - 1 / (1 + Math.exp(-(plain!.logits[r]![j]! + 1.5)))) < 1e-5));
+  }
   g.dispose();
 });

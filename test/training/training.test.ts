@@ -1,6 +1,6 @@
 // LAGAMC training: targets, the hybrid loss (its semantic term reaches the generator and the
 // adapter; λ stays inside (0, 1)), the label head's own learning rate, resuming an interrupted run reproduces the uninterrupted one,
-// a cancel from a timer stops training mid-epoch, and a model refuses a label file that changed since training.
+// a cancel from a timer stops training mid-epoch, the head shift is chosen on dev, and a model refuses a label file that changed since training.
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +14,7 @@ import { demo } from '../../engine/demo/paths';
 import type { SentenceEncoder } from '../../engine/encoders/encoder';
 import { loadEncoder } from '../../engine/encoders/index';
 import { LagamcWeights } from '../../engine/model/lagamc/folder';
+import { evaluateModel } from '../../engine/model/evaluate';
 import { loadPredictor } from '../../engine/model/load';
 import { CompactGenerator } from '../../engine/models/compact/model';
 import { Vocab } from '../../engine/models/compact/vocab';
@@ -23,7 +24,7 @@ import { LambdaWeight, expectedMeaning, semanticLoss } from '../../engine/traini
 import { labelHeadLoss } from '../../engine/training/labelHeadLoss';
 import { AdamW } from '../../engine/training/optimizer';
 import { NONE_TARGET, targetText, writtenLabels } from '../../engine/training/targets';
-import { trainLagamc, type TrainOptions } from '../../engine/training/trainer';
+import { HEAD_SHIFTS, trainLagamc, type TrainOptions } from '../../engine/training/trainer';
 
 let encoder: SentenceEncoder;
 let set: LabelSet;
@@ -154,6 +155,38 @@ test('a cancel that arrives from the event loop (Ctrl-C, a client request) stops
     (e: Error) => e.name === 'AbortError',
   );
   assert.ok(steps < train.length / 4, `stopped after ${steps} steps, not within the first epoch`);
+});
+
+test('the head shift is chosen on dev after training (best dev macro-F1, smaller shift on ties) and prediction applies it; a fixed shift skips the choice', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'lagamc-shift-'));
+  const out = join(root, 'model');
+  const shifts: [number, number][] = [];
+  const result = await trainLagamc(set, train, dev, encoder, options(out, { epochs: 3, onProgress: (e) => {
+    const m = e.message?.match(/^head shift (\S+):/);
+    if (m) shifts.push([Number(m[1]), e.metrics!.devMacroF1!]);
+  } }));
+  const log = readFileSync(join(out, 'train-log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { epoch: number; devMacroF1: number });
+  const tried = new Map([[0, log.find((r) => r.epoch === result.bestEpoch)!.devMacroF1], ...shifts]);
+  assert.deepEqual([...tried.keys()], HEAD_SHIFTS);
+  const best = Math.max(...tried.values());
+  const chosen = HEAD_SHIFTS.find((s) => tried.get(s) === best)!;
+  assert.equal(result.headShift, chosen);
+  const manifest = JSON.parse(readFileSync(join(out, 'lagamc-model.json'), 'utf8')) as { settings: { headShift?: number } };
+  assert.equal(manifest.settings.headShift ?? 0, chosen);
+  const report = JSON.parse(readFileSync(join(out, 'report-dev.json'), 'utf8')) as { macro: { f1: number } };
+  assert.equal(report.macro.f1, best);
+  // The saved model predicts dev as the choice saw it.
+  const predictor = await loadPredictor(out);
+  const { report: again } = await evaluateModel(predictor, dev);
+  predictor.dispose();
+  assert.ok(Math.abs(again.macro.f1 - report.macro.f1) < 1e-9, `${again.macro.f1} vs ${report.macro.f1}`);
+
+  const fixedOut = join(root, 'fixed');
+  const fixedMessages: string[] = [];
+  const fixed = await trainLagamc(set, train, dev, encoder, options(fixedOut, { epochs: 1, headShift: 1.5, onProgress: (e) => e.message && fixedMessages.push(e.message) }));
+  assert.equal(fixed.headShift, 1.5);
+  assert.equal((JSON.parse(readFileSync(join(fixedOut, 'lagamc-model.json'), 'utf8')) as { settings: { headShift?: number } }).settings.headShift, 1.5);
+  assert.ok(!fixedMessages.some((m) => m.startsWith('head shift')));
 });
 
 test('predict refuses a model whose label file changed since training', async () => {

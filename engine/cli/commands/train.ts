@@ -11,7 +11,7 @@ import type { ProgressEvent } from '../../progress';
 import { seededRng, shuffle } from '../../random';
 import { initBackend } from '../../tf/backend';
 import { trainLora } from '../../training/loraTrainer';
-import { DEFAULT_EPOCHS, DEFAULT_HEAD_LEARNING_RATE, DEFAULT_LABEL_ROWS, DEFAULT_LEARNING_RATE, trainLagamc, type TrainOptions, type TrainResult } from '../../training/trainer';
+import { DEFAULT_EPOCHS, DEFAULT_HEAD_LEARNING_RATE, DEFAULT_LABEL_ROWS, DEFAULT_LEARNING_RATE, HEAD_SHIFTS, trainLagamc, type TrainOptions, type TrainResult } from '../../training/trainer';
 import { EXIT, UsageError, flag, jsonOption, num, required, str, type Command, type Io, type Values } from '../command';
 import { pct } from '../format';
 import { csvFlags, csvOptions, decodingFlags, decodingOptions } from './shared';
@@ -54,6 +54,7 @@ export const trainOptions = {
   epochs: { type: 'string', placeholder: 'N', description: `most epochs (default ${DEFAULT_EPOCHS}; early stopping after 4 without dev improvement)` },
   'batch-size': { type: 'string', placeholder: 'N', description: 'most examples per step (default 128; long targets get fewer: at most 8,192 target tokens per step)' },
   'learning-rate': { type: 'string', placeholder: 'X', description: `peak AdamW learning rate (default ${DEFAULT_LEARNING_RATE}; 0.001 with --base)` },
+  'head-shift': { type: 'string', placeholder: 'X', description: `fix the shift added to the label head's logits before the decoder reads them (default: chosen on dev among ${HEAD_SHIFTS.join(', ')})` },
   'head-learning-rate': { type: 'string', placeholder: 'X', description: `peak learning rate of the label head and its TF-IDF projection (default ${DEFAULT_HEAD_LEARNING_RATE})` },
   'bag-terms': { type: 'string', placeholder: 'N', description: 'most TF-IDF terms the generator reads besides the sentence encoder (default 10000; 0 = encoder only)' },
   'label-head': { type: 'string', placeholder: 'X', description: 'weight of the label head\'s loss; the decoder reads the head\'s label probabilities (default 1; 0 = no head, the decoder reads the TF-IDF projection)' },
@@ -107,16 +108,17 @@ export async function runTraining(values: Values, io: Io, signal: AbortSignal): 
     onProgress: progressPrinter(io),
   };
   if (str(values, 'lambda') !== undefined) options.lambda = num(values, 'lambda', 1, { min: 0, max: 1 });
+  if (str(values, 'head-shift') !== undefined) options.headShift = num(values, 'head-shift', 0, {});
   if (str(values, 'threshold') !== undefined) options.threshold = num(values, 'threshold', 0.4, { min: 0, max: 1 });
   const base = str(values, 'base');
   if (base) {
     if (options.resume) throw new UsageError('--resume is not supported with --base (LoRA runs keep only the best epoch\'s adapter)');
-    for (const f of ['bag-terms', 'label-balance', 'label-head', 'label-rows', 'head-learning-rate', 'num-beams', 'constrained']) if (values[f] !== undefined) throw new UsageError(`--${f} applies to the compact generator only (without --base); decoding of a --base model is chosen at predict/eval time`);
+    for (const f of ['bag-terms', 'label-balance', 'label-head', 'label-rows', 'head-learning-rate', 'head-shift', 'num-beams', 'constrained']) if (values[f] !== undefined) throw new UsageError(`--${f} applies to the compact generator only (without --base); decoding of a --base model is chosen at predict/eval time`);
     const { resume: _resume, lambda, bagTerms: _bagTerms, labelBalance: _labelBalance, labelHead: _labelHead, decoding: _decoding, ...common } = options;
     if (lambda !== undefined && lambda !== 1) throw new UsageError('--base trains with cross-entropy only (λ = 1)');
     const r = await trainLora(set, train, dev, encoder, { ...common, base, epochs: num(values, 'epochs', 5, { min: 1, integer: true }), batchSize: num(values, 'batch-size', 8, { min: 1, integer: true }), learningRate: num(values, 'learning-rate', 1e-3, { min: 0 }), rank: num(values, 'rank', 2, { min: 1, integer: true }) });
     if (io.interactive) io.err('');
-    return { result: { ...r, lambda: 1 }, out };
+    return { result: { ...r, lambda: 1, headShift: 0 }, out };
   }
   const result = await trainLagamc(set, train, dev, encoder, options);
   if (io.interactive) io.err('');
@@ -130,8 +132,8 @@ export const train: Command = {
   options: trainOptions,
   async run({ values, io, signal }) {
     const { result, out } = await runTraining(values, io, signal);
-    if (flag(values, 'json')) io.out(JSON.stringify({ out, bestEpoch: result.bestEpoch, epochs: result.epochsRun, seconds: result.seconds, lambda: result.lambda, dev: { microF1: result.dev.micro.f1, macroF1: result.dev.macro.f1 } }, null, 2));
-    else io.out(`wrote ${out}: best epoch ${result.bestEpoch} of ${result.epochsRun}, dev micro-F1 ${pct(result.dev.micro.f1)}, macro-F1 ${pct(result.dev.macro.f1)}, ${result.seconds.toFixed(0)} s`);
+    if (flag(values, 'json')) io.out(JSON.stringify({ out, bestEpoch: result.bestEpoch, epochs: result.epochsRun, seconds: result.seconds, lambda: result.lambda, headShift: result.headShift, dev: { microF1: result.dev.micro.f1, macroF1: result.dev.macro.f1 } }, null, 2));
+    else io.out(`wrote ${out}: best epoch ${result.bestEpoch} of ${result.epochsRun}${result.headShift ? `, head shift ${result.headShift}` : ''}, dev micro-F1 ${pct(result.dev.micro.f1)}, macro-F1 ${pct(result.dev.macro.f1)}, ${result.seconds.toFixed(0)} s`);
     return EXIT.ok;
   },
 };

@@ -38,6 +38,8 @@ export interface LagamcSettings {
   fallback: boolean;
   /** Default decoding (absent: greedy, unconstrained). */
   decoding?: Decoding;
+  /** Added to the label head's logits before the decoder reads them (chosen on dev; absent: 0). */
+  headShift?: number;
   /** Absolute path of the label file trained with, and the hash of its labels. */
   labelFile: string;
   labelsHash: string;

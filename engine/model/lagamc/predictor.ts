@@ -41,7 +41,7 @@ export function labelVerbatim(set: LabelSet, mode: TargetMode): VerbatimSentence
 }
 
 /** Generated text for each text, given its encoder vector row and TF-IDF row (batched), with verbatim label sentences in their own spelling. */
-export async function generateTexts(weights: LagamcWeights, vocab: Vocab, verbatim: VerbatimSentences, inputs: Float32Array, bags: readonly SparseRow[] | null, dim: number, decode: DecodeOptions = {}, batchSize = 128): Promise<string[]> {
+export async function generateTexts(weights: LagamcWeights, vocab: Vocab, verbatim: VerbatimSentences, inputs: Float32Array, bags: readonly SparseRow[] | null, dim: number, decode: DecodeOptions = {}, headShift = 0, batchSize = 128): Promise<string[]> {
   const rows = inputs.length / dim;
   const { bagSize } = weights.generator.config;
   const out: string[] = [];
@@ -50,7 +50,7 @@ export async function generateTexts(weights: LagamcWeights, vocab: Vocab, verbat
     const x = tf.tidy(() => {
       const u = tf.tensor2d(inputs.subarray(start * dim, (start + n) * dim), [n, dim]);
       const bag = bags && bagSize > 0 ? tf.tensor2d(TextFeatures.dense(bags.slice(start, start + n), bagSize), [n, bagSize]) : null;
-      return weights.generator.condition(u, bag).x;
+      return weights.generator.condition(u, bag, headShift).x;
     });
     try {
       for (const ids of await weights.generator.decode(x, decode)) out.push(verbatim.restore(vocab.decode(ids)));
@@ -97,7 +97,7 @@ export class LagamcPredictor implements Predictor {
   async generate(texts: readonly string[], opts: PredictOptions = {}): Promise<string[]> {
     const x = await this.encoder.encode(texts.map(encoderInput), { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.batchSize ? { batchSize: opts.batchSize } : {}) });
     const decode = decodeOptions({ ...this.settings.decoding, ...opts.decoding }, this.vocab, () => this.constraint);
-    return generateTexts(this.weights, this.vocab, this.verbatim, x, this.features ? texts.map((t) => this.features!.row(t)) : null, this.encoder.dim, decode);
+    return generateTexts(this.weights, this.vocab, this.verbatim, x, this.features ? texts.map((t) => this.features!.row(t)) : null, this.encoder.dim, decode, this.settings.headShift ?? 0);
   }
 
   async predict(texts: readonly string[], opts: PredictOptions = {}): Promise<Prediction[]> {

@@ -159,8 +159,12 @@ export class CompactGenerator {
     return this.config.labels > 0 ? this.names.filter((n) => ['wb', 'bb', 'wl', 'bl'].includes(n)).map((n) => this.params[n]) : [];
   }
 
-  /** The decoder's conditioning vectors (c = [u ; σ(labelLogits)], or f without a head) and the label head's logits (null without a head). */
-  condition(u: tf.Tensor2D, bag: tf.Tensor2D | null): Conditioning {
+  /**
+   * The decoder's conditioning vectors (c = [u ; σ(labelLogits + shift)], or f without a head) and
+   * the label head's logits (null without a head). `shift` (0 in training) is the dev-calibrated
+   * head shift of prediction (trainer.ts, `calibrateShift`).
+   */
+  condition(u: tf.Tensor2D, bag: tf.Tensor2D | null, shift = 0): Conditioning {
     let f = u;
     if (this.config.bagSize > 0) {
       if (!bag) throw new Error('this generator reads TF-IDF terms: pass the bag-of-words matrix');
@@ -168,7 +172,7 @@ export class CompactGenerator {
     }
     if (this.config.labels === 0) return { x: f, labelLogits: null };
     const labelLogits = tf.add(tf.matMul(f, this.params.wl as tf.Tensor2D), this.params.bl) as tf.Tensor2D;
-    return { x: tf.concat([u, tf.sigmoid(labelLogits)], 1) as tf.Tensor2D, labelLogits };
+    return { x: tf.concat([u, tf.sigmoid(shift ? tf.add(labelLogits, shift) : labelLogits)], 1) as tf.Tensor2D, labelLogits };
   }
 
   private step(prev: number[], h: tf.Tensor2D, xz: tf.Tensor2D, xr: tf.Tensor2D, xn: tf.Tensor2D): tf.Tensor2D {
