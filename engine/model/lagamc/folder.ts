@@ -1,6 +1,6 @@
 // The LAGAMC model folder (kind "lagamc"):
 //   lagamc-model.json   manifest: labels, encoder id, generator sizes, targets mode, threshold,
-//                       label-file path and hash, training summary
+//                       default decoding, head shift, label-file path and hash, training summary
 //   labels.jsonc        snapshot of the label file the model was trained with
 //   vocab.json          the generator's word vocabulary
 //   features.json       the TF-IDF terms and idf weights the generator reads (absent without a bag)
