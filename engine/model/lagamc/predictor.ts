@@ -1,4 +1,5 @@
-// Prediction with a LAGAMC model: the generator writes descriptions autoregressively (greedy or beam
+// Prediction with a LAGAMC model: the generator, reading the label head's probabilities with the
+// model's head shift, writes descriptions autoregressively (greedy or beam
 // search, optionally constrained to the label sentences, ending at a repeated sentence), copies of
 // label sentences get their own spelling back (verbatim.ts), and
 // the matcher maps each generated sentence to the most similar label description, through the

@@ -162,7 +162,7 @@ export class CompactGenerator {
   /**
    * The decoder's conditioning vectors (c = [u ; σ(labelLogits + shift)], or f without a head) and
    * the label head's logits (null without a head). `shift` (0 in training) is the dev-calibrated
-   * head shift of prediction (trainer.ts, `calibrateShift`).
+   * head shift of prediction (`HEAD_SHIFTS` in trainer.ts).
    */
   condition(u: tf.Tensor2D, bag: tf.Tensor2D | null, shift = 0): Conditioning {
     let f = u;
