@@ -1,8 +1,9 @@
-// Bundles the three entry points into dist/:
+// Bundles the entry points into dist/:
 //   dist/client.cjs  VS Code extension (CommonJS, as VS Code 1.100 loads it; `vscode` external)
 //   dist/server.mjs  language server (forked by the client over IPC, or run with --stdio)
 //   dist/worker.mjs  the server's job worker thread (model loading, prediction, training)
 //   dist/cli.mjs     the `lagamc` command line (bin/lagamc.cjs loads it)
+//   dist/gradientWorker.mjs  a training thread (engine/training/gradientThreads.ts starts it)
 // Packages that carry WebAssembly, model weights or native code stay external and are loaded from
 // node_modules at run time, so their data files resolve next to their code.
 import * as esbuild from 'esbuild';
@@ -39,4 +40,5 @@ await Promise.all([
   esbuild.build({ ...common, entryPoints: ['server/main.ts'], outfile: 'dist/server.mjs', format: 'esm', external, banner: esmBanner }),
   esbuild.build({ ...common, entryPoints: ['server/jobs/worker.ts'], outfile: 'dist/worker.mjs', format: 'esm', external, banner: esmBanner }),
   esbuild.build({ ...common, entryPoints: ['engine/cli/main.ts'], outfile: 'dist/cli.mjs', format: 'esm', external, banner: esmBanner }),
+  esbuild.build({ ...common, entryPoints: ['engine/training/gradientWorker.ts'], outfile: 'dist/gradientWorker.mjs', format: 'esm', external, banner: esmBanner }),
 ]);

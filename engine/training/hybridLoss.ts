@@ -35,15 +35,20 @@ export class LambdaWeight {
     return this.fixed ?? 1 / (1 + Math.exp(-this.rho!.dataSync()[0]!));
   }
 
-  /** The loss to minimise; `reference` is taken from the first call. */
-  combine(parts: HybridParts): tf.Scalar {
+  /**
+   * The loss to minimise; `reference` is taken from the first call. Without `entropy` the bonus is
+   * left out: a batch's shards (shards.ts) add it once, in the first shard.
+   */
+  combine(parts: HybridParts, entropy = true): tf.Scalar {
     if (this.fixed !== null) return tf.add(tf.mul(parts.ce, this.fixed), tf.mul(parts.cos, 1 - this.fixed)) as tf.Scalar;
     this.reference ??= { ce: Math.max(1e-6, parts.ce.dataSync()[0]!), cos: Math.max(1e-6, parts.cos.dataSync()[0]!) };
     const lambda = tf.sigmoid(this.rho!);
     const ce = tf.div(parts.ce, this.reference.ce);
     const cos = tf.div(parts.cos, this.reference.cos);
-    const entropy = tf.neg(tf.add(tf.mul(lambda, tf.log(lambda)), tf.mul(tf.sub(1, lambda), tf.log(tf.sub(1, lambda)))));
-    return tf.sub(tf.add(tf.mul(lambda, ce), tf.mul(tf.sub(1, lambda), cos)), tf.mul(entropy, ENTROPY_WEIGHT)) as tf.Scalar;
+    const hybrid = tf.add(tf.mul(lambda, ce), tf.mul(tf.sub(1, lambda), cos)) as tf.Scalar;
+    if (!entropy) return hybrid;
+    const h = tf.neg(tf.add(tf.mul(lambda, tf.log(lambda)), tf.mul(tf.sub(1, lambda), tf.log(tf.sub(1, lambda)))));
+    return tf.sub(hybrid, tf.mul(h, ENTROPY_WEIGHT)) as tf.Scalar;
   }
 
   dispose(): void {
@@ -76,16 +81,18 @@ export function expectedMeaning(logProbs: readonly tf.Tensor2D[], mask: readonly
 }
 
 /**
- * The semantic term: mean (1 − cos) between generated and target meanings (unit rows), plus a
- * guard against the trivial solution. The adapter sits on both sides, so mapping every vector to
- * one point would make cos = 1 and ruin matching; the guard keeps the adapted targets' pairwise
- * cosines equal to the frozen encoder's (mean squared difference), so the adapter may move
- * sentences but not merge them.
+ * The semantic term: (1 − cos) between generated and target meanings (unit rows), summed over the
+ * rows and divided by `rows` (default: this batch's rows; a shard of a batch passes the whole
+ * batch's count, shards.ts), plus a guard against the trivial solution. The adapter sits on both
+ * sides, so mapping every vector to one point would make cos = 1 and ruin matching; the guard keeps
+ * the adapted targets' pairwise cosines equal to the frozen encoder's (mean squared difference over
+ * the pairs of `guard`'s rows), so the adapter may move sentences but not merge them.
  */
-export function semanticLoss(generated: tf.Tensor2D, adaptedTarget: tf.Tensor2D, frozenTarget: tf.Tensor2D): tf.Scalar {
-  const cos = tf.mean(tf.sub(1, tf.sum(tf.mul(generated, adaptedTarget), 1)));
+export function semanticLoss(generated: tf.Tensor2D, adaptedTarget: tf.Tensor2D, guard: { adapted: tf.Tensor2D; frozen: tf.Tensor2D } | null, rows = generated.shape[0]): tf.Scalar {
+  const cos = tf.div(tf.sum(tf.sub(1, tf.sum(tf.mul(generated, adaptedTarget), 1))), rows) as tf.Scalar;
+  if (!guard) return cos;
   // Plain products with explicit transposes: transposed operands are ~10x slower on wasm.
   const gram = (m: tf.Tensor2D) => tf.matMul(m, tf.transpose(m));
-  const drift = tf.mean(tf.square(tf.sub(gram(adaptedTarget), gram(frozenTarget))));
+  const drift = tf.mean(tf.square(tf.sub(gram(guard.adapted), gram(guard.frozen))));
   return tf.add(cos, drift) as tf.Scalar;
 }

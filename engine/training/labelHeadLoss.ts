@@ -18,13 +18,14 @@ export function priorLogits(golds: readonly (readonly string[])[], names: readon
   });
 }
 
-export function labelHeadLoss(logits: tf.Tensor2D, gold: tf.Tensor2D): tf.Scalar {
+/** `texts`: the divisor B (default: this batch's rows; a shard of a batch passes the whole batch's, shards.ts). */
+export function labelHeadLoss(logits: tf.Tensor2D, gold: tf.Tensor2D, texts = logits.shape[0]): tf.Scalar {
   const loss = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [z, save] = args as [tf.Tensor, tf.GradSaveFunc];
     save([z]);
     const perLabel = tf.add(tf.sub(tf.relu(z), tf.mul(z, gold)), tf.log(tf.add(1, tf.exp(tf.neg(tf.abs(z))))));
-    const value = tf.div(tf.sum(perLabel), z.shape[0]!);
-    return { value, gradFunc: (dy: tf.Tensor, [saved]: tf.Tensor[]) => tf.mul(dy, tf.div(tf.sub(tf.sigmoid(saved!), gold), saved!.shape[0]!)) };
+    const value = tf.div(tf.sum(perLabel), texts);
+    return { value, gradFunc: (dy: tf.Tensor, [saved]: tf.Tensor[]) => tf.mul(dy, tf.div(tf.sub(tf.sigmoid(saved!), gold), texts)) };
   });
   return loss(logits) as tf.Scalar;
 }

@@ -9,8 +9,9 @@
 // epoch with the best dev macro-F1 is kept (never test data, never teacher-forced outputs). Early
 // stopping after `patience` epochs without improvement. Then the head shift is chosen on dev
 // (HEAD_SHIFTS).
+// Each step's batch is cut into shards computed by parallel threads (gradientThreads.ts).
 // Each epoch ends with an atomic checkpoint; `resume` continues from it and, since batches depend
-// only on (seed, epoch), reproduces the uninterrupted run.
+// only on (seed, epoch), reproduces the uninterrupted run (with the same number of threads).
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -33,20 +34,22 @@ import { readManifest, writeManifest } from '../model/manifest';
 import type { Prediction } from '../model/prediction';
 import { DEFAULT_SIZES, encoderInput, type CompactConfig, type DecodeOptions } from '../models/compact/model';
 import { TextFeatures, type SparseRow } from '../models/compact/textFeatures';
-import { PAD, Vocab } from '../models/compact/vocab';
+import { Vocab } from '../models/compact/vocab';
 import type { ProgressListener } from '../progress';
 import { seededRng } from '../random';
 import { registerGradients } from '../tf/gradients';
-import { LambdaWeight, crossEntropy, expectedMeaning, semanticLoss } from './hybridLoss';
+import { LambdaWeight } from './hybridLoss';
+import { GradientThreads, defaultThreads } from './gradientThreads';
+import type { Shard } from './shards';
 import { AdamW, type AdamWState } from './optimizer';
 import { epochBatches } from './batches';
 import { labelBalanceWeights } from './labelBalance';
-import { labelHeadLoss, priorLogits } from './labelHeadLoss';
+import { priorLogits } from './labelHeadLoss';
 import { drawLabels, labelRows } from './labelRows';
 import { targetText, writableSentences, writtenLabels, type TargetMode } from './targets';
 
 export const DEFAULT_TOKEN_BUDGET = 8192;
-export const DEFAULT_EPOCHS = 12;
+export const DEFAULT_EPOCHS = 10;
 export const DEFAULT_LEARNING_RATE = 6e-3;
 /** The label head (and its TF-IDF projection) learns faster than the decoder: its rare labels need it. */
 export const DEFAULT_HEAD_LEARNING_RATE = 0.01;
@@ -90,6 +93,8 @@ export interface TrainOptions {
   labelHead?: number;
   /** Label rows per batch (labelRows.ts; default 16; 0: none). Only with a label head. */
   labelRows?: number;
+  /** Threads computing each step (gradientThreads.ts; default: the cores, at most 4). */
+  threads?: number;
   /** Fixed head shift (model.ts `condition`) instead of the one chosen on dev among HEAD_SHIFTS. */
   headShift?: number;
   /** Exponent α of the rare-label example weights in the cross-entropy (labelBalance.ts; default 0.5). */
@@ -164,7 +169,8 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
   const devBags = features ? dev.map((e) => features.row(e.text)) : null;
   const bagDropout = opts.bagDropout ?? 0.3;
   const config: CompactConfig = { vocabSize: vocab.size, inputDim: dim, bagSize: features?.size ?? 0, bagDim: DEFAULT_SIZES.bagDim, labels: labelHead > 0 ? names.length : 0, hidden: opts.hidden ?? DEFAULT_SIZES.hidden, embedding: DEFAULT_SIZES.embedding, maxLength: Math.min(DEFAULT_SIZES.maxLength * 2, Math.max(...ids.map((t) => t.length)) + 8), seed };
-  const weights = LagamcWeights.create(config, opts.adapterRank ?? 16, labelHead > 0 ? { bl: priorLogits(train.map((e) => e.labels ?? []), names) } : undefined);
+  const adapterRank = opts.adapterRank ?? 16;
+  const weights = LagamcWeights.create(config, adapterRank, labelHead > 0 ? { bl: priorLogits(train.map((e) => e.labels ?? []), names) } : undefined);
   const lambda = new LambdaWeight(opts.lambda ?? null);
   const variables = [...weights.variables, ...(lambda.rho ? [lambda.rho] : [])];
   const targetLengths = ids.map((t) => t.length);
@@ -219,7 +225,9 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
   let epoch = start;
   let finalLambda = lambda.value;
   let headShift = settings.headShift ?? 0;
+  let threads: GradientThreads | undefined;
   try {
+    threads = await GradientThreads.start({ weights, lambda, labelHead, variables }, opts.threads ?? defaultThreads(), { config, adapterRank });
     for (; epoch <= epochs && sinceBest < (opts.patience ?? 4); epoch++) {
       // Batches depend only on (seed, epoch); the same generator then draws the bag dropout.
       const rng = seededRng(seed * 1000 + epoch);
@@ -231,61 +239,28 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
         opts.signal?.throwIfAborted();
         const picked = rows ? drawLabels(names.length, labelRowCount, rng) : [];
         const b = batch.length;
-        // Rows of the teacher-forced batch: the batch's texts, then its label rows.
-        const all = [...batch.map((i) => ({ ids: ids[i]!, weight: exampleWeight[i]! })), ...picked.map((j) => ({ ids: rows!.ids[j]!, weight: 1 }))];
-        const n = all.length;
-        const steps = Math.max(...all.map((r) => r.ids.length));
-        const x = new Float32Array(b * dim);
-        const tv = new Float32Array(n * dim);
-        batch.forEach((i, r) => {
-          x.set(trainX.subarray(i * dim, (i + 1) * dim), r * dim);
-          const row = targetRow.get(targets[i]!)!;
-          tv.set(targetVectors.subarray(row * dim, (row + 1) * dim), r * dim);
-        });
-        picked.forEach((j, r) => tv.set(rows!.vectors.subarray(j * dim, (j + 1) * dim), (b + r) * dim));
         const width = dim + names.length;
-        const rowX = rows && picked.length ? Float32Array.from(picked.flatMap((j) => [...rows.x.subarray(j * width, (j + 1) * width)])) : null;
-        const bag = trainBags ? TextFeatures.dense(batch.map((i) => trainBags[i]!), config.bagSize, { rate: bagDropout, rng }) : null;
-        const parts = tf.tidy(() => {
-          const ut = tf.tensor2d(x, [b, dim]);
-          const bagT = bag ? tf.tensor2d(bag, [b, config.bagSize]) : null;
-          const tvt = tf.tensor2d(tv, [n, dim]);
-          const rowXt = rowX ? tf.tensor2d(rowX, [picked.length, width]) : null;
-          const gold = labelHead > 0 ? tf.tensor2d(Float32Array.from(labelMatrix(batch.map((i) => train[i]!.labels ?? []), names)), [b, names.length]) : null;
-          const oneHots: tf.Tensor2D[] = [];
-          const masks: tf.Tensor2D[] = [];
-          const tokenWeights: tf.Tensor2D[] = [];
-          for (let t = 0; t < steps; t++) {
-            oneHots.push(tf.cast(tf.oneHot(tf.tensor1d(all.map((r) => r.ids[t] ?? PAD), 'int32'), vocab.size), 'float32') as tf.Tensor2D);
-            masks.push(tf.tensor2d(all.map((r) => (t < r.ids.length ? 1 : 0)), [n, 1]));
-            tokenWeights.push(tf.tensor2d(all.map((r) => (t < r.ids.length ? r.weight : 0)), [n, 1]));
-          }
-          const lengths = tf.tensor2d(all.map((r) => r.ids.length), [n, 1]);
-          const weightTotal = all.reduce((s, r) => s + r.ids.length * r.weight, 0);
-          let ce = 0;
-          let cos = 0;
-          let head = 0;
-          const { value, grads } = tf.variableGrads(() => {
-            const { x: xt, labelLogits } = weights.generator.condition(ut, bagT);
-            const { logProbs } = weights.generator.teacherForced(rowXt ? (tf.concat([xt, rowXt]) as tf.Tensor2D) : xt, all.map((r) => r.ids));
-            const ceT = crossEntropy(logProbs, oneHots, tokenWeights, weightTotal);
-            const meaning = weights.adapter.apply(expectedMeaning(logProbs, masks, lengths, weights.generator.params.emb as tf.Tensor2D, weights.projection as tf.Tensor2D));
-            const cosT = semanticLoss(meaning, weights.adapter.apply(tvt), tvt);
-            ce = ceT.dataSync()[0]!;
-            cos = cosT.dataSync()[0]!;
-            const hybrid = lambda.combine({ ce: ceT, cos: cosT });
-            if (!labelLogits || !gold) return hybrid;
-            const labelsT = labelHeadLoss(labelLogits, gold);
-            head = labelsT.dataSync()[0]!;
-            return tf.add(hybrid, tf.mul(labelsT, labelHead)) as tf.Scalar;
-          }, variables);
-          optimizer.apply(variables.map((v) => grads[v.name]!));
-          return { total: value.dataSync()[0]!, ce, cos, ...(labelHead > 0 ? { labelHead: head } : {}) };
-        });
+        const targetVector = (i: number) => targetVectors.subarray(targetRow.get(targets[i]!)! * dim, (targetRow.get(targets[i]!)! + 1) * dim);
+        const shard: Shard = {
+          texts: b,
+          // Rows of the teacher-forced batch: the batch's texts, then its label rows.
+          ids: [...batch.map((i) => ids[i]!), ...picked.map((j) => rows!.ids[j]!)],
+          weights: [...batch.map((i) => exampleWeight[i]!), ...picked.map(() => 1)],
+          x: concatRows(batch.map((i) => trainX.subarray(i * dim, (i + 1) * dim))),
+          bag: trainBags ? TextFeatures.dense(batch.map((i) => trainBags[i]!), config.bagSize, { rate: bagDropout, rng }) : null,
+          labelX: rows && picked.length ? concatRows(picked.map((j) => rows.x.subarray(j * width, (j + 1) * width))) : null,
+          targets: concatRows([...batch.map(targetVector), ...picked.map((j) => rows!.vectors.subarray(j * dim, (j + 1) * dim))]),
+          gold: labelHead > 0 ? Float32Array.from(labelMatrix(batch.map((i) => train[i]!.labels ?? []), names)) : null,
+          guard: null,
+        };
+        shard.guard = shard.targets;
+        const { grads, parts } = await threads.gradients(shard);
+        optimizer.apply(grads);
+        tf.dispose(grads);
         sums.total += parts.total;
         sums.ce += parts.ce;
         sums.cos += parts.cos;
-        sums.labelHead += parts.labelHead ?? 0;
+        sums.labelHead += parts.labelHead;
         examplesHere += b;
         const done = (epoch - 1) * batches.length + bi + 1;
         const elapsed = (performance.now() - started) / 1000;
@@ -297,7 +272,7 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
           epochs,
           step: bi + 1,
           steps: batches.length,
-          loss: parts,
+          loss: { total: parts.total, ce: parts.ce, cos: parts.cos, ...(labelHead > 0 ? { labelHead: parts.labelHead } : {}) },
           lambda: lambda.value,
           throughput: { value: examplesHere / elapsed, unit: 'examples' },
           etaSeconds: (elapsed / doneHere) * (epochs * batches.length - done),
@@ -351,6 +326,7 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
       }
     }
   } finally {
+    await threads?.close();
     weights.dispose();
     optimizer.dispose();
     lambda.dispose();
@@ -358,6 +334,17 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
   const dev0 = bestDev ?? (JSON.parse(await readFile(join(opts.out, 'report-dev.json'), 'utf8')) as EvalReport);
   opts.onProgress?.({ phase: 'done', fraction: 1, message: `best epoch ${bestEpoch}, head shift ${headShift}, dev macro-F1 ${(100 * dev0.macro.f1).toFixed(2)}` });
   return { bestEpoch, epochsRun: epoch - 1, dev: dev0, lambda: finalLambda, headShift, seconds: secondsBefore + (performance.now() - started) / 1000 };
+}
+
+/** The rows one after another in one array. */
+function concatRows(rows: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(rows.reduce((s, r) => s + r.length, 0));
+  let at = 0;
+  for (const r of rows) {
+    out.set(r, at);
+    at += r.length;
+  }
+  return out;
 }
 
 async function appendLog(dir: string, record: object): Promise<void> {

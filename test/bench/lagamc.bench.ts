@@ -30,6 +30,7 @@ import { initBackend } from '../../engine/tf/backend';
 import type { Decoding } from '../../engine/model/prediction';
 import { ENCODER_CHARS } from '../../engine/models/compact/model';
 import { DEFAULT_EPOCHS, DEFAULT_HEAD_LEARNING_RATE, DEFAULT_LABEL_ROWS, DEFAULT_LEARNING_RATE, HEAD_SHIFTS, trainLagamc, type TrainOptions } from '../../engine/training/trainer';
+import { defaultThreads } from '../../engine/training/gradientThreads';
 import { hasShared, repoRoot, sharedPath } from '../helpers/shared';
 import { commit, writeSection } from './report';
 
@@ -41,6 +42,7 @@ const backend = await initBackend();
 const encoder = await loadEncoder(DEFAULT_ENCODER);
 const cacheDir = join(repoRoot, '.lagamc-cache');
 const epochs = Number(process.env.BENCH_EPOCHS ?? DEFAULT_EPOCHS);
+const threads = defaultThreads();
 const rss = () => process.resourceUsage().maxRSS / 2 ** 20;
 const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);
 const TITLE = 'LAGAMC end to end (CAVES, Reuters-21578)';
@@ -76,7 +78,7 @@ function writeTable(): void {
   writeSection(
   TITLE,
   'npm run bench lagamc',
-  `Compact generator trained from scratch with the defaults of \`lagamc train\` (a label head on the frozen USE-lite vector of the text's first ${ENCODER_CHARS} characters and a projection of the whole text's TF-IDF terms, its biases starting at the labels' prior odds; a GRU decoder conditioned on the USE vector and the head's label probabilities, decoding over the descriptions' words, ending before a repeated sentence, verbatim copies of label sentences restored to their spelling before matching; ${DEFAULT_LABEL_ROWS} label rows per batch; rare-label weighting α = 0.5; batches of at most 128 texts and 8,192 target tokens; learning rate ${DEFAULT_LEARNING_RATE}, ${DEFAULT_HEAD_LEARNING_RATE} for the label head; greedy decoding; after training, the shift added to the head's logits before the decoder reads them is chosen on dev among ${HEAD_SHIFTS.join(', ')}), matcher with the trained adapter, threshold 0.4; backend ${backend}; at most ${epochs} epochs, early stopping after 4 without dev gain; model selected on dev macro-F1 of generated predictions. Reuters's dev split is a seeded 10% of train. Peak RSS is the benchmark process's running maximum. References on this machine: TF-IDF + linear SVM 87.2 / 46.4 (Reuters) and 63.2 / 51.9 (CAVES) micro / macro-F1; Renee (paper) 90.29 / 66.21 and 79.46 / 67.93.
+  `Compact generator trained from scratch with the defaults of \`lagamc train\` (a label head on the frozen USE-lite vector of the text's first ${ENCODER_CHARS} characters and a projection of the whole text's TF-IDF terms, its biases starting at the labels' prior odds; a GRU decoder conditioned on the USE vector and the head's label probabilities, decoding over the descriptions' words, ending before a repeated sentence, verbatim copies of label sentences restored to their spelling before matching; ${DEFAULT_LABEL_ROWS} label rows per batch; rare-label weighting α = 0.5; batches of at most 128 texts and 8,192 target tokens; learning rate ${DEFAULT_LEARNING_RATE}, ${DEFAULT_HEAD_LEARNING_RATE} for the label head; greedy decoding; after training, the shift added to the head's logits before the decoder reads them is chosen on dev among ${HEAD_SHIFTS.join(', ')}), matcher with the trained adapter, threshold 0.4; backend ${backend}, ${threads} threads per step; at most ${epochs} epochs, early stopping after 4 without dev gain; model selected on dev macro-F1 of generated predictions. Reuters's dev split is a seeded 10% of train. Peak RSS is the benchmark process's running maximum. References on this machine: TF-IDF + linear SVM 87.2 / 46.4 (Reuters) and 63.2 / 51.9 (CAVES) micro / macro-F1; Renee (paper) 90.29 / 66.21 and 79.46 / 67.93.
 
 | run | micro-F1 | macro-F1 | rare-label macro-F1 | hallucinated sentences % | best / run epochs | head shift | training min | peak RSS GiB | commit |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |

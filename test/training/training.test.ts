@@ -67,7 +67,7 @@ test('the semantic term carries gradient to the generator (bag projection and la
   const { grads } = tf.variableGrads(() => {
     const { logProbs } = weights.generator.teacherForced(weights.generator.condition(u, bag).x, targets);
     const meaning = weights.adapter.apply(expectedMeaning(logProbs, masks, lengths, weights.generator.params.emb as tf.Tensor2D, weights.projection as tf.Tensor2D));
-    return semanticLoss(meaning, weights.adapter.apply(t), t);
+    return semanticLoss(meaning, weights.adapter.apply(t), { adapted: weights.adapter.apply(t), frozen: t });
   }, weights.variables);
   const norm = (v: tf.Variable) => tf.norm(grads[v.name]!).dataSync()[0]!;
   for (const name of ['emb', 'wo', 'uz', 'un', 'w0', 'wxn', 'wb', 'bb', 'wl', 'bl'] as const) assert.ok(norm(weights.generator.params[name]) > 1e-6, `generator ${name}`);

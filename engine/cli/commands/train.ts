@@ -65,6 +65,7 @@ export const trainOptions = {
   fallback: { type: 'boolean', description: 'when no generated sentence matches, predict the closest label' },
   threshold: { type: 'string', placeholder: 'X', description: 'matching threshold (default: the label file\'s, else 0.4)' },
   seed: { type: 'string', placeholder: 'N', description: 'seed (default 1)' },
+  threads: { type: 'string', placeholder: 'N', description: 'threads computing each training step (default: the cores, at most 4; results are reproducible for a given N)' },
   resume: { type: 'boolean', description: 'continue an interrupted run from its last checkpoint in --out' },
   ...decodingFlags,
   ...csvFlags,
@@ -108,12 +109,13 @@ export async function runTraining(values: Values, io: Io, signal: AbortSignal): 
     onProgress: progressPrinter(io),
   };
   if (str(values, 'lambda') !== undefined) options.lambda = num(values, 'lambda', 1, { min: 0, max: 1 });
+  if (str(values, 'threads') !== undefined) options.threads = num(values, 'threads', 1, { min: 1, max: 64, integer: true });
   if (str(values, 'head-shift') !== undefined) options.headShift = num(values, 'head-shift', 0, {});
   if (str(values, 'threshold') !== undefined) options.threshold = num(values, 'threshold', 0.4, { min: 0, max: 1 });
   const base = str(values, 'base');
   if (base) {
     if (options.resume) throw new UsageError('--resume is not supported with --base (LoRA runs keep only the best epoch\'s adapter)');
-    for (const f of ['bag-terms', 'label-balance', 'label-head', 'label-rows', 'head-learning-rate', 'head-shift', 'num-beams', 'constrained']) if (values[f] !== undefined) throw new UsageError(`--${f} applies to the compact generator only (without --base); decoding of a --base model is chosen at predict/eval time`);
+    for (const f of ['bag-terms', 'label-balance', 'label-head', 'label-rows', 'head-learning-rate', 'head-shift', 'threads', 'num-beams', 'constrained']) if (values[f] !== undefined) throw new UsageError(`--${f} applies to the compact generator only (without --base); decoding of a --base model is chosen at predict/eval time`);
     const { resume: _resume, lambda, bagTerms: _bagTerms, labelBalance: _labelBalance, labelHead: _labelHead, decoding: _decoding, ...common } = options;
     if (lambda !== undefined && lambda !== 1) throw new UsageError('--base trains with cross-entropy only (λ = 1)');
     const r = await trainLora(set, train, dev, encoder, { ...common, base, epochs: num(values, 'epochs', 5, { min: 1, integer: true }), batchSize: num(values, 'batch-size', 8, { min: 1, integer: true }), learningRate: num(values, 'learning-rate', 1e-3, { min: 0 }), rank: num(values, 'rank', 2, { min: 1, integer: true }) });

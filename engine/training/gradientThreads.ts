@@ -1,0 +1,125 @@
+// Data-parallel training steps on several cores. TF.js's WebAssembly backend runs on one thread in
+// Node, so a step's batch is cut into shards (shards.ts): the calling thread computes the first,
+// each gradient thread (gradientWorker.ts, a worker thread with its own backend and a copy of the
+// variables) one of the others, and the gradients are added. Per step a thread receives the
+// variables' current values and returns its gradients; the optimizer stays on the calling thread.
+// Results depend on the number of threads (the shards' sums are rounded differently), not on timing.
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs-core';
+import type { CompactConfig } from '../models/compact/model';
+import { batchTotals, shardGradients, splitShard, type Shard, type ShardModel, type StepParts } from './shards';
+
+/** Threads computing a step by default: the cores, at most 4 (more shards of one batch gain little). */
+export const defaultThreads = (): number => Math.max(1, Math.min(4, availableParallelism()));
+
+export type ToGradientThread =
+  | { kind: 'init'; backend: string; config: CompactConfig; adapterRank: number; lambda: number | null; labelHead: number }
+  | { kind: 'step'; values: Float32Array[]; reference: { ce: number; cos: number } | null; shard: Shard; totals: ReturnType<typeof batchTotals> };
+
+export type FromGradientThread = { kind: 'ready' } | { kind: 'gradients'; grads: Float32Array[]; parts: StepParts } | { kind: 'error'; message: string };
+
+/** The worker script: the bundle beside this one (dist/gradientWorker.mjs), or the TypeScript source run through tsx (tests, benchmarks). */
+function startWorker(): Worker {
+  const here = import.meta.url;
+  if (!here.endsWith('.ts')) return new Worker(new URL('./gradientWorker.mjs', here));
+  const source = new URL('./gradientWorker.ts', here).href;
+  const tsx = import.meta.resolve('tsx/esm/api');
+  return new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(source)}); });`, { eval: true });
+}
+
+class GradientThread {
+  private waiting: { resolve(m: FromGradientThread): void; reject(e: Error): void } | null = null;
+  private failure: Error | null = null;
+
+  constructor(readonly worker: Worker) {
+    worker.on('message', (m: FromGradientThread) => {
+      const w = this.waiting;
+      this.waiting = null;
+      if (m.kind === 'error') w?.reject(new Error(m.message));
+      else w?.resolve(m);
+    });
+    const fail = (e: Error) => {
+      this.failure = e;
+      this.waiting?.reject(e);
+      this.waiting = null;
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`gradient thread exited (code ${code})`)));
+  }
+
+  request(m: ToGradientThread): Promise<FromGradientThread> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.waiting = { resolve, reject };
+      this.worker.postMessage(m);
+    });
+  }
+}
+
+export class GradientThreads {
+  private constructor(
+    private readonly model: ShardModel,
+    private readonly threads: GradientThread[],
+  ) {}
+
+  /** `count` threads in all, the calling one included (1: every step on this thread). */
+  static async start(model: ShardModel, count: number, init: { config: CompactConfig; adapterRank: number }): Promise<GradientThreads> {
+    const threads = Array.from({ length: Math.max(0, count - 1) }, () => new GradientThread(startWorker()));
+    const pool = new GradientThreads(model, threads);
+    try {
+      const message: ToGradientThread = { kind: 'init', backend: tf.getBackend(), ...init, lambda: model.lambda.fixed, labelHead: model.labelHead };
+      await Promise.all(threads.map((t) => t.request(message)));
+    } catch (e) {
+      await pool.close();
+      throw new Error(`cannot start the gradient threads: ${(e as Error).message}`);
+    }
+    return pool;
+  }
+
+  /**
+   * The batch's summed gradients (in the order of the model's variables; the caller disposes them)
+   * and loss parts. Until λ has its reference scales (hybridLoss.ts: the first batch's losses) the
+   * batch is computed whole, here.
+   */
+  async gradients(batch: Shard): Promise<{ grads: tf.Tensor[]; parts: StepParts }> {
+    const totals = batchTotals(batch);
+    const ready = this.model.lambda.fixed !== null || this.model.lambda.reference !== null;
+    const shards = this.threads.length && ready ? splitShard(batch, this.threads.length + 1) : [batch];
+    const values = shards.length > 1 ? this.model.variables.map((v) => v.dataSync() as Float32Array) : [];
+    const reference = this.model.lambda.reference;
+    // Sent before the local shard is computed, so that the threads work meanwhile.
+    const remote = shards.slice(1).map((shard, i) => this.threads[i]!.request({ kind: 'step', values, reference, shard, totals }));
+    const local = shardGradients(this.model, shards[0]!, totals);
+    let others: FromGradientThread[];
+    try {
+      others = await Promise.all(remote);
+    } catch (e) {
+      tf.dispose(local.grads);
+      throw e;
+    }
+    const parts = { ...local.parts };
+    const grads = local.grads.map((g, i) => {
+      let sum = g;
+      for (const o of others) {
+        if (o.kind !== 'gradients') continue;
+        const next = tf.tidy(() => tf.add(sum, tf.tensor(o.grads[i]!, g.shape)));
+        sum.dispose();
+        sum = next;
+      }
+      return sum;
+    });
+    for (const o of others) {
+      if (o.kind !== 'gradients') continue;
+      parts.total += o.parts.total;
+      parts.ce += o.parts.ce;
+      parts.cos += o.parts.cos;
+      parts.labelHead += o.parts.labelHead;
+    }
+    return { grads, parts };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.threads.map((t) => t.worker.terminate()));
+  }
+}
