@@ -62,6 +62,16 @@ const GRADIENTS: Grad[] = [
     },
   },
   {
+    kernelName: 'Slice',
+    inputsToSave: ['x'],
+    gradFunc: (dy, saved, attrs) => {
+      const x = saved[0] as tf.Tensor;
+      const { begin, size } = attrs as unknown as { begin: number[]; size: number[] };
+      const [b, s] = tf.slice_util.parseSliceParams(x, begin, size);
+      return { x: () => tf.pad(dy as tf.Tensor, b.map((at, i) => [at, x.shape[i]! - at - s[i]!] as [number, number])) };
+    },
+  },
+  {
     kernelName: 'Reshape',
     inputsToSave: ['x'],
     gradFunc: (dy, saved) => ({ x: () => tf.reshape(dy as tf.Tensor, (saved[0] as tf.Tensor).shape) }),

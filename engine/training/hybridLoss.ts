@@ -57,27 +57,24 @@ export class LambdaWeight {
 }
 
 /**
- * Weighted mean token cross-entropy: `weights[t]` (B × 1) is the weight of each row's token t (0 on
- * padding, else the example's weight) and `total` the sum of all weights.
+ * Weighted mean token cross-entropy over teacher-forced log-probabilities ((steps·B) × V, row
+ * t·B + i: model.ts `teacherForced`): `oneHots` holds the target tokens in the same rows, `weights`
+ * ((steps·B) × 1) each token's weight (0 on padding, else its example's weight), `total` the sum of
+ * all weights.
  */
-export function crossEntropy(logProbs: readonly tf.Tensor2D[], oneHots: readonly tf.Tensor2D[], weights: readonly tf.Tensor2D[], total: number): tf.Scalar {
-  let sum: tf.Tensor = tf.scalar(0);
-  logProbs.forEach((lp, t) => {
-    sum = tf.add(sum, tf.sum(tf.mul(tf.mul(lp, oneHots[t]!), weights[t]!)));
-  });
-  return tf.div(tf.neg(sum), total) as tf.Scalar;
+export function crossEntropy(logProbs: tf.Tensor2D, oneHots: tf.Tensor2D, weights: tf.Tensor2D, total: number): tf.Scalar {
+  return tf.div(tf.neg(tf.sum(tf.mul(tf.mul(logProbs, oneHots), weights))), total) as tf.Scalar;
 }
 
 /**
- * The generator's differentiable sentence vector: mean over real target positions of the expected
- * word embedding exp(logProbs)·E, projected by `projection` (embedding × encoder width).
+ * The generator's differentiable sentence vector: mean over real target positions (`mask`,
+ * (steps·B) × 1) of the expected word embedding exp(logProbs)·E, projected by `projection`
+ * (embedding × encoder width); `lengths` (B × 1) are the targets' lengths.
  */
-export function expectedMeaning(logProbs: readonly tf.Tensor2D[], mask: readonly tf.Tensor2D[], lengths: tf.Tensor2D, embedding: tf.Tensor2D, projection: tf.Tensor2D): tf.Tensor2D {
-  let sum: tf.Tensor = tf.zeros([logProbs[0]!.shape[0], embedding.shape[1]]);
-  logProbs.forEach((lp, t) => {
-    sum = tf.add(sum, tf.mul(tf.matMul(tf.exp(lp), embedding), mask[t]!));
-  });
-  return tf.matMul(tf.div(sum, lengths), projection) as tf.Tensor2D;
+export function expectedMeaning(logProbs: tf.Tensor2D, mask: tf.Tensor2D, lengths: tf.Tensor2D, embedding: tf.Tensor2D, projection: tf.Tensor2D): tf.Tensor2D {
+  const b = lengths.shape[0];
+  const perStep = tf.reshape(tf.mul(tf.matMul(tf.exp(logProbs), embedding), mask), [-1, b, embedding.shape[1]]);
+  return tf.matMul(tf.div(tf.sum(perStep, 0), lengths), projection) as tf.Tensor2D;
 }
 
 /**

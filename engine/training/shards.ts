@@ -74,22 +74,18 @@ export function shardGradients(model: ShardModel, shard: Shard, totals: BatchTot
     const gold = shard.gold ? tf.tensor2d(shard.gold, [b, shard.gold.length / b]) : null;
     const guard = shard.guard ? tf.tensor2d(shard.guard, [shard.guard.length / dim, dim]) : null;
     const steps = Math.max(...shard.ids.map((t) => t.length));
-    const vocabSize = weights.generator.config.vocabSize;
-    const oneHots: tf.Tensor2D[] = [];
-    const masks: tf.Tensor2D[] = [];
-    const tokenWeights: tf.Tensor2D[] = [];
-    for (let t = 0; t < steps; t++) {
-      oneHots.push(tf.cast(tf.oneHot(tf.tensor1d(shard.ids.map((r) => r[t] ?? PAD), 'int32'), vocabSize), 'float32') as tf.Tensor2D);
-      masks.push(tf.tensor2d(shard.ids.map((r) => (t < r.length ? 1 : 0)), [n, 1]));
-      tokenWeights.push(tf.tensor2d(shard.ids.map((r, i) => (t < r.length ? shard.weights[i]! : 0)), [n, 1]));
-    }
+    // Rows t·n + i: target i's step t, as in the teacher-forced log-probabilities.
+    const at = (f: (ids: number[], i: number, t: number) => number) => Array.from({ length: steps * n }, (_, r) => f(shard.ids[r % n]!, r % n, Math.floor(r / n)));
+    const oneHots = tf.cast(tf.oneHot(tf.tensor1d(at((ids, _i, t) => ids[t] ?? PAD), 'int32'), weights.generator.config.vocabSize), 'float32') as tf.Tensor2D;
+    const mask = tf.tensor2d(at((ids, _i, t) => (t < ids.length ? 1 : 0)), [steps * n, 1]);
+    const tokenWeights = tf.tensor2d(at((ids, i, t) => (t < ids.length ? shard.weights[i]! : 0)), [steps * n, 1]);
     const lengths = tf.tensor2d(shard.ids.map((r) => r.length), [n, 1]);
     const parts = { ce: 0, cos: 0, labelHead: 0 };
     const { value, grads } = tf.variableGrads(() => {
       const { x, labelLogits } = weights.generator.condition(u, bag);
       const { logProbs } = weights.generator.teacherForced(labelX ? (tf.concat([x, labelX]) as tf.Tensor2D) : x, shard.ids);
       const ce = crossEntropy(logProbs, oneHots, tokenWeights, totals.tokenWeight);
-      const meaning = weights.adapter.apply(expectedMeaning(logProbs, masks, lengths, weights.generator.params.emb as tf.Tensor2D, weights.projection as tf.Tensor2D));
+      const meaning = weights.adapter.apply(expectedMeaning(logProbs, mask, lengths, weights.generator.params.emb as tf.Tensor2D, weights.projection as tf.Tensor2D));
       const cos = semanticLoss(meaning, weights.adapter.apply(targets), guard ? { adapted: weights.adapter.apply(guard), frozen: guard } : null, totals.rows);
       parts.ce = ce.dataSync()[0]!;
       parts.cos = cos.dataSync()[0]!;

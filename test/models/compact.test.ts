@@ -25,7 +25,8 @@ function score(g: CompactGenerator, x: tf.Tensor2D, row: number, ids: number[]):
     const xr = tf.slice(x, [row, 0], [1, -1]) as tf.Tensor2D;
     const target = [...ids, EOS];
     const { logProbs } = g.teacherForced(xr, [target]);
-    return target.reduce((s, id, t) => s + logProbs[t]!.dataSync()[id]!, 0);
+    const rows = logProbs.arraySync();
+    return target.reduce((s, id, t) => s + rows[t]![id]!, 0);
   });
 }
 
@@ -37,8 +38,9 @@ test('greedy decoding picks the argmax of its own teacher-forced distribution at
     const target = [...ids, EOS].slice(0, 6);
     tf.tidy(() => {
       const { logProbs } = g.teacherForced(tf.slice(x, [row, 0], [1, -1]) as tf.Tensor2D, [target]);
+      const rows = logProbs.arraySync();
       target.forEach((id, t) => {
-        const lp = [...logProbs[t]!.dataSync()].map((v, i) => (i < 2 ? -Infinity : v));
+        const lp = rows[t]!.map((v, i) => (i < 2 ? -Infinity : v));
         assert.equal(lp.indexOf(Math.max(...lp)), id, `row ${row} step ${t}`);
       });
     });

@@ -62,11 +62,12 @@ test('the semantic term carries gradient to the generator (bag projection and la
     return tf.div(v, tf.norm(v, 2, 1, true)) as tf.Tensor2D;
   });
   const targets = [[4, 5, 2], [6, 2]];
-  const masks = [0, 1, 2].map((s) => tf.tensor2d(targets.map((y) => (s < y.length ? 1 : 0)), [2, 1]));
+  // Rows t·2 + i: target i's step t.
+  const mask = tf.tensor2d([0, 1, 2].flatMap((s) => targets.map((y) => (s < y.length ? 1 : 0))), [6, 1]);
   const lengths = tf.tensor2d(targets.map((y) => y.length), [2, 1]);
   const { grads } = tf.variableGrads(() => {
     const { logProbs } = weights.generator.teacherForced(weights.generator.condition(u, bag).x, targets);
-    const meaning = weights.adapter.apply(expectedMeaning(logProbs, masks, lengths, weights.generator.params.emb as tf.Tensor2D, weights.projection as tf.Tensor2D));
+    const meaning = weights.adapter.apply(expectedMeaning(logProbs, mask, lengths, weights.generator.params.emb as tf.Tensor2D, weights.projection as tf.Tensor2D));
     return semanticLoss(meaning, weights.adapter.apply(t), { adapted: weights.adapter.apply(t), frozen: t });
   }, weights.variables);
   const norm = (v: tf.Variable) => tf.norm(grads[v.name]!).dataSync()[0]!;

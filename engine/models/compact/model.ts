@@ -9,10 +9,12 @@
 //    (initial state tanh(c·W0) and c added to each step's gate inputs);
 //  - it decodes over the words of the label descriptions only (a few hundred tokens), so the
 //    output layer is a small matrix product.
-// Embedding lookups are one-hot matrix products and GRU gates are separate matrices, so training
-// uses no gather or slice (whose gradients the wasm backend lacks: UnsortedSegmentSum).
+// Embedding lookups are one-hot matrix products (gather's gradient needs UnsortedSegmentSum, which
+// the wasm backend lacks). In training the recurrence runs as one op with its own backward pass
+// (gruSequence.ts), and everything else takes one matrix product for all steps.
 import * as tf from '@tensorflow/tfjs-core';
 import type { SentenceConstraint } from '../constrained';
+import { gruSequence } from './gruSequence';
 import { BOS, EOS, PAD } from './vocab';
 
 export interface CompactConfig {
@@ -105,8 +107,8 @@ export interface Conditioning {
 }
 
 export interface TeacherForced {
-  /** Per step (B × V) log-probabilities of the next token. */
-  logProbs: tf.Tensor2D[];
+  /** (steps·B) × V log-probabilities of the next token; row t·B + i is target i's step t. */
+  logProbs: tf.Tensor2D;
 }
 
 export class CompactGenerator {
@@ -194,18 +196,40 @@ export class CompactGenerator {
     };
   }
 
-  /** Teacher-forced next-token log-probabilities (given the conditioning vectors) for targets (each ending in EOS, padded with PAD). */
+  /**
+   * Teacher-forced next-token log-probabilities for targets (each ending in EOS, padded with PAD),
+   * given the conditioning vectors: one (steps·B) × V matrix whose row t·B + i is target i's step
+   * t. The word embeddings, their gate inputs and the output layer take one matrix product each for
+   * all steps; the recurrence runs in gruSequence.ts, whose backward pass keeps memory flat in the
+   * target length.
+   */
   teacherForced(x: tf.Tensor2D, targets: readonly (readonly number[])[]): TeacherForced {
+    const p = this.params;
+    const b = targets.length;
     const steps = Math.max(...targets.map((t) => t.length));
+    const prev = Array.from({ length: steps * b }, (_, r) => {
+      const t = Math.floor(r / b);
+      return t === 0 ? BOS : (targets[r % b]![t - 1] ?? PAD);
+    });
+    // (wasm's OneHot writes int32 bits whatever the dtype asked for: cast instead)
+    const e = tf.matMul(tf.cast(tf.oneHot(tf.tensor1d(prev, 'int32'), this.config.vocabSize), 'float32') as tf.Tensor2D, p.emb as tf.Tensor2D);
     const s = this.start(x);
-    let h = s.h;
-    const logProbs: tf.Tensor2D[] = [];
-    for (let t = 0; t < steps; t++) {
-      const prev = targets.map((y) => (t === 0 ? BOS : (y[t - 1] ?? PAD)));
-      h = this.step(prev, h, s.xz, s.xr, s.xn);
-      logProbs.push(tf.logSoftmax(tf.add(tf.matMul(h, this.params.wo as tf.Tensor2D), this.params.bo)) as tf.Tensor2D);
-    }
-    return { logProbs };
+    const states = gruSequence({
+      gz: tf.matMul(e, p.wez as tf.Tensor2D),
+      gr: tf.matMul(e, p.wer as tf.Tensor2D),
+      gn: tf.matMul(e, p.wen as tf.Tensor2D),
+      h0: s.h,
+      xz: s.xz,
+      xr: s.xr,
+      xn: s.xn,
+      uz: p.uz as tf.Tensor2D,
+      ur: p.ur as tf.Tensor2D,
+      un: p.un as tf.Tensor2D,
+      bz: p.bz as tf.Tensor1D,
+      br: p.br as tf.Tensor1D,
+      bn: p.bn as tf.Tensor1D,
+    });
+    return { logProbs: tf.logSoftmax(tf.add(tf.matMul(states, p.wo as tf.Tensor2D), p.bo)) as tf.Tensor2D };
   }
 
   /**
