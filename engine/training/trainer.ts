@@ -240,7 +240,8 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
         const picked = rows ? drawLabels(names.length, labelRowCount, rng) : [];
         const b = batch.length;
         const width = dim + names.length;
-        const targetVector = (i: number) => targetVectors.subarray(targetRow.get(targets[i]!)! * dim, (targetRow.get(targets[i]!)! + 1) * dim);
+        const targetRowOf = (i: number) => targetRow.get(targets[i]!)!;
+        const batchTargets = concatRows([...batch.map((i) => targetVectors.subarray(targetRowOf(i) * dim, (targetRowOf(i) + 1) * dim)), ...picked.map((j) => rows!.vectors.subarray(j * dim, (j + 1) * dim))]);
         const shard: Shard = {
           texts: b,
           // Rows of the teacher-forced batch: the batch's texts, then its label rows.
@@ -249,11 +250,10 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
           x: concatRows(batch.map((i) => trainX.subarray(i * dim, (i + 1) * dim))),
           bag: trainBags ? TextFeatures.dense(batch.map((i) => trainBags[i]!), config.bagSize, { rate: bagDropout, rng }) : null,
           labelX: rows && picked.length ? concatRows(picked.map((j) => rows.x.subarray(j * width, (j + 1) * width))) : null,
-          targets: concatRows([...batch.map(targetVector), ...picked.map((j) => rows!.vectors.subarray(j * dim, (j + 1) * dim))]),
+          targets: batchTargets,
           gold: labelHead > 0 ? Float32Array.from(labelMatrix(batch.map((i) => train[i]!.labels ?? []), names)) : null,
-          guard: null,
+          guard: batchTargets,
         };
-        shard.guard = shard.targets;
         const { grads, parts } = await threads.gradients(shard);
         optimizer.apply(grads);
         tf.dispose(grads);
