@@ -91,31 +91,25 @@ export class GradientThreads {
     // Sent before the local shard is computed, so that the threads work meanwhile.
     const remote = shards.slice(1).map((shard, i) => this.threads[i]!.request({ kind: 'step', values, reference, shard, totals }));
     const local = shardGradients(this.model, shards[0]!, totals);
-    let others: FromGradientThread[];
+    let others: Extract<FromGradientThread, { kind: 'gradients' }>[];
     try {
-      others = await Promise.all(remote);
+      // A thread answers a step with its gradients or fails the request (`request`).
+      others = (await Promise.all(remote)).filter((o) => o.kind === 'gradients');
     } catch (e) {
       tf.dispose(local.grads);
       throw e;
     }
-    const parts = { ...local.parts };
     const grads = local.grads.map((g, i) => {
       let sum = g;
       for (const o of others) {
-        if (o.kind !== 'gradients') continue;
         const next = tf.tidy(() => tf.add(sum, tf.tensor(o.grads[i]!, g.shape)));
         sum.dispose();
         sum = next;
       }
       return sum;
     });
-    for (const o of others) {
-      if (o.kind !== 'gradients') continue;
-      parts.total += o.parts.total;
-      parts.ce += o.parts.ce;
-      parts.cos += o.parts.cos;
-      parts.labelHead += o.parts.labelHead;
-    }
+    const parts = { ...local.parts };
+    for (const o of others) for (const k of ['total', 'ce', 'cos', 'labelHead'] as const) parts[k] += o.parts[k];
     return { grads, parts };
   }
 

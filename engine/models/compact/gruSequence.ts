@@ -29,6 +29,22 @@ export interface GruInputs {
   bn: tf.Tensor1D;
 }
 
+/** The recurrent weights. */
+export type GruWeights = Pick<GruInputs, 'uz' | 'ur' | 'un' | 'bz' | 'br' | 'bn'>;
+
+/**
+ * One GRU step from state h, given each gate's input without the state term (word embedding plus
+ * conditioning); returns the new state and the gates the backward pass needs. Decoding (model.ts)
+ * runs the same cell.
+ */
+export function gruCell(w: GruWeights, h: tf.Tensor2D, gz: tf.Tensor2D, gr: tf.Tensor2D, gn: tf.Tensor2D): { h: tf.Tensor2D; z: tf.Tensor2D; r: tf.Tensor2D; n: tf.Tensor2D; q: tf.Tensor2D } {
+  const z = tf.sigmoid(tf.add(tf.add(gz, tf.matMul(h, w.uz)), w.bz)) as tf.Tensor2D;
+  const r = tf.sigmoid(tf.add(tf.add(gr, tf.matMul(h, w.ur)), w.br)) as tf.Tensor2D;
+  const q = tf.matMul(h, w.un) as tf.Tensor2D;
+  const n = tf.tanh(tf.add(tf.add(gn, tf.mul(r, q)), w.bn)) as tf.Tensor2D;
+  return { h: tf.add(tf.mul(tf.sub(1, z), n), tf.mul(z, h)) as tf.Tensor2D, z, r, n, q };
+}
+
 const ORDER = ['gz', 'gr', 'gn', 'h0', 'xz', 'xr', 'xn', 'uz', 'ur', 'un', 'bz', 'br', 'bn'] as const;
 
 /** Transpose as a materialised matrix: wasm multiplies transposed operands ~10x slower. */
@@ -55,15 +71,12 @@ export function gruSequence(inputs: GruInputs): tf.Tensor2D {
     const hs: tf.Tensor2D[] = [];
     let h = h0;
     for (let t = 0; t < steps; t++) {
-      const z = tf.sigmoid(tf.add(tf.add(tf.add(gzs[t]!, xz), tf.matMul(h, uz)), bz)) as tf.Tensor2D;
-      const r = tf.sigmoid(tf.add(tf.add(tf.add(grs[t]!, xr), tf.matMul(h, ur)), br)) as tf.Tensor2D;
-      const q = tf.matMul(h, un) as tf.Tensor2D;
-      const n = tf.tanh(tf.add(tf.add(tf.add(gns[t]!, xn), tf.mul(r, q)), bn)) as tf.Tensor2D;
-      h = tf.add(tf.mul(tf.sub(1, z), n), tf.mul(z, h)) as tf.Tensor2D;
-      zs.push(z);
-      rs.push(r);
-      ns.push(n);
-      qs.push(q);
+      const cell = gruCell({ uz, ur, un, bz, br, bn }, h, tf.add(gzs[t]!, xz), tf.add(grs[t]!, xr), tf.add(gns[t]!, xn));
+      h = cell.h;
+      zs.push(cell.z);
+      rs.push(cell.r);
+      ns.push(cell.n);
+      qs.push(cell.q);
       hs.push(h);
     }
     save([h0, uz, ur, un, ...hs, ...zs, ...rs, ...ns, ...qs]);

@@ -14,7 +14,7 @@
 // (gruSequence.ts), and everything else takes one matrix product for all steps.
 import * as tf from '@tensorflow/tfjs-core';
 import type { SentenceConstraint } from '../constrained';
-import { gruSequence } from './gruSequence';
+import { gruCell, gruSequence, type GruWeights } from './gruSequence';
 import { BOS, EOS, PAD } from './vocab';
 
 export interface CompactConfig {
@@ -180,10 +180,12 @@ export class CompactGenerator {
   private step(prev: number[], h: tf.Tensor2D, xz: tf.Tensor2D, xr: tf.Tensor2D, xn: tf.Tensor2D): tf.Tensor2D {
     const p = this.params;
     const e = tf.matMul(tf.oneHot(tf.tensor1d(prev, 'int32'), this.config.vocabSize) as tf.Tensor2D, p.emb as tf.Tensor2D);
-    const z = tf.sigmoid(tf.add(tf.add(tf.add(tf.matMul(e, p.wez as tf.Tensor2D), xz), tf.matMul(h, p.uz as tf.Tensor2D)), p.bz));
-    const r = tf.sigmoid(tf.add(tf.add(tf.add(tf.matMul(e, p.wer as tf.Tensor2D), xr), tf.matMul(h, p.ur as tf.Tensor2D)), p.br));
-    const n = tf.tanh(tf.add(tf.add(tf.add(tf.matMul(e, p.wen as tf.Tensor2D), xn), tf.mul(r, tf.matMul(h, p.un as tf.Tensor2D))), p.bn));
-    return tf.add(tf.mul(tf.sub(1, z), n), tf.mul(z, h)) as tf.Tensor2D;
+    return gruCell(this.recurrent(), h, tf.add(tf.matMul(e, p.wez as tf.Tensor2D), xz) as tf.Tensor2D, tf.add(tf.matMul(e, p.wer as tf.Tensor2D), xr) as tf.Tensor2D, tf.add(tf.matMul(e, p.wen as tf.Tensor2D), xn) as tf.Tensor2D).h;
+  }
+
+  private recurrent(): GruWeights {
+    const p = this.params;
+    return { uz: p.uz as tf.Tensor2D, ur: p.ur as tf.Tensor2D, un: p.un as tf.Tensor2D, bz: p.bz as tf.Tensor1D, br: p.br as tf.Tensor1D, bn: p.bn as tf.Tensor1D };
   }
 
   private start(x: tf.Tensor2D) {
@@ -222,12 +224,7 @@ export class CompactGenerator {
       xz: s.xz,
       xr: s.xr,
       xn: s.xn,
-      uz: p.uz as tf.Tensor2D,
-      ur: p.ur as tf.Tensor2D,
-      un: p.un as tf.Tensor2D,
-      bz: p.bz as tf.Tensor1D,
-      br: p.br as tf.Tensor1D,
-      bn: p.bn as tf.Tensor1D,
+      ...this.recurrent(),
     });
     return { logProbs: tf.logSoftmax(tf.add(tf.matMul(states, p.wo as tf.Tensor2D), p.bo)) as tf.Tensor2D };
   }
