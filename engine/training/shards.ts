@@ -21,6 +21,8 @@ export interface Shard {
   x: Float32Array;
   /** texts × TF-IDF terms (dropout applied), or null for a generator without them. */
   bag: Float32Array | null;
+  /** texts × labels SVM margins (out-of-fold, linearSvm.ts), or null for a head without them. */
+  margins: Float32Array | null;
   /** label rows × (encoder width + labels): the label rows' conditioning, or null without label rows. */
   labelX: Float32Array | null;
   /** rows × encoder width: the frozen encoder's vectors of the targets. */
@@ -69,6 +71,7 @@ export function shardGradients(model: ShardModel, shard: Shard, totals: BatchTot
   return tf.tidy(() => {
     const u = tf.tensor2d(shard.x, [b, dim]);
     const bag = shard.bag ? tf.tensor2d(shard.bag, [b, shard.bag.length / b]) : null;
+    const margins = shard.margins ? tf.tensor2d(shard.margins, [b, shard.margins.length / b]) : null;
     const targets = tf.tensor2d(shard.targets, [n, dim]);
     const labelX = shard.labelX ? tf.tensor2d(shard.labelX, [n - b, shard.labelX.length / (n - b)]) : null;
     const gold = shard.gold ? tf.tensor2d(shard.gold, [b, shard.gold.length / b]) : null;
@@ -82,7 +85,7 @@ export function shardGradients(model: ShardModel, shard: Shard, totals: BatchTot
     const lengths = tf.tensor2d(shard.ids.map((r) => r.length), [n, 1]);
     const parts = { ce: 0, cos: 0, labelHead: 0 };
     const { value, grads } = tf.variableGrads(() => {
-      const { x, labelLogits } = weights.generator.condition(u, bag);
+      const { x, labelLogits } = weights.generator.condition(u, bag, margins);
       const { logProbs } = weights.generator.teacherForced(labelX ? (tf.concat([x, labelX]) as tf.Tensor2D) : x, shard.ids);
       const ce = crossEntropy(logProbs, oneHots, tokenWeights, totals.tokenWeight);
       const meaning = weights.adapter.apply(expectedMeaning(logProbs, mask, lengths, weights.generator.params.emb as tf.Tensor2D, weights.projection as tf.Tensor2D));
@@ -121,6 +124,7 @@ export function splitShard(batch: Shard, count: number): Shard[] {
       weights: rows.map((r) => batch.weights[r]!),
       x: rowsOf(batch.x, batch.texts, t0, t1)!,
       bag: rowsOf(batch.bag, batch.texts, t0, t1),
+      margins: rowsOf(batch.margins, batch.texts, t0, t1),
       labelX: labelRows > 0 && l1 > l0 ? rowsOf(batch.labelX, labelRows, l0, l1) : null,
       targets,
       gold: rowsOf(batch.gold, batch.texts, t0, t1),

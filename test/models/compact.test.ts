@@ -110,7 +110,7 @@ test('the head shift moves the label probabilities the decoder reads, not the en
   const g = make(6, 5);
   const [plain, shifted] = [0, 1.5].map((shift) =>
     tf.tidy(() => {
-      const c = g.condition(tf.randomNormal([3, 6], 0, 2, 'float32', 11) as tf.Tensor2D, tf.tensor2d([1, 0, 0, 0, 0, 0.6, 0.8, 0, 0, 0, 0, 1], [3, 4]), shift);
+      const c = g.condition(tf.randomNormal([3, 6], 0, 2, 'float32', 11) as tf.Tensor2D, tf.tensor2d([1, 0, 0, 0, 0, 0.6, 0.8, 0, 0, 0, 0, 1], [3, 4]), null, shift);
       return { x: c.x.arraySync() as number[][], logits: c.labelLogits!.arraySync() as number[][] };
     }),
   );
@@ -119,5 +119,29 @@ test('the head shift moves the label probabilities the decoder reads, not the en
     assert.deepEqual(row.slice(0, 6), plain!.x[r]!.slice(0, 6));
     row.slice(6).forEach((p, j) => assert.ok(Math.abs(p - 1 / (1 + Math.exp(-(plain!.logits[r]![j]! + 1.5)))) < 1e-5));
   }
+  g.dispose();
+});
+
+test("with SVM margins, the head is each label's margin scaled and shifted (Platt), and the TF-IDF projection is gone", () => {
+  const g = new CompactGenerator({ vocabSize: 8, inputDim: 6, bagSize: 4, bagDim: 3, labels: 2, margins: true, hidden: 10, embedding: 5, maxLength: 6, seed: 5 }, { wm: Float32Array.from([2, -0.5]), bl: Float32Array.from([0.25, 1]) });
+  assert.ok(!g.readsBag);
+  for (const name of ['wb', 'bb', 'wl'] as const) assert.equal(g.params[name], undefined, `${name} is not a parameter`);
+  const u = tf.randomNormal([3, 6], 0, 2, 'float32', 11) as tf.Tensor2D;
+  const margins = tf.tensor2d([1, -1, 0.5, 0, -2, 3], [3, 2]);
+  const { x, logits } = tf.tidy(() => {
+    const c = g.condition(u, null, margins);
+    return { x: c.x.arraySync(), logits: c.labelLogits!.arraySync() };
+  });
+  const m = margins.arraySync();
+  const u0 = u.arraySync();
+  logits.forEach((row, r) =>
+    row.forEach((z, j) => {
+      assert.ok(Math.abs(z - ([2, -0.5][j]! * m[r]![j]! + [0.25, 1][j]!)) < 1e-6, `row ${r} label ${j}`);
+      assert.ok(Math.abs(x[r]![6 + j]! - 1 / (1 + Math.exp(-z))) < 1e-6);
+    }),
+  );
+  x.forEach((row, r) => row.slice(0, 6).forEach((v, d) => assert.ok(Math.abs(v - u0[r]![d]!) < 1e-6)));
+  assert.throws(() => g.condition(u, null), /reads SVM margins/);
+  tf.dispose([u, margins]);
   g.dispose();
 });

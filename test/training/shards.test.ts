@@ -10,7 +10,7 @@ import { GradientThreads } from '../../engine/training/gradientThreads';
 import { LambdaWeight } from '../../engine/training/hybridLoss';
 import { batchTotals, shardGradients, splitShard, type Shard, type ShardModel } from '../../engine/training/shards';
 
-const config: CompactConfig = { vocabSize: 12, inputDim: 8, bagSize: 6, bagDim: 4, labels: 3, hidden: 6, embedding: 4, maxLength: 8, seed: 5 };
+const config: CompactConfig = { vocabSize: 12, inputDim: 8, bagSize: 6, bagDim: 4, labels: 3, margins: true, hidden: 6, embedding: 4, maxLength: 8, seed: 5 };
 let model: ShardModel;
 
 before(async () => {
@@ -27,7 +27,7 @@ after(() => {
   model.lambda.dispose();
 });
 
-/** Five texts and two label rows with varied lengths, weights, bags and gold labels. */
+/** Five texts and two label rows with varied lengths, weights, bags, SVM margins and gold labels. */
 function batch(): Shard {
   let seed = 7;
   const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 - 1;
@@ -40,6 +40,7 @@ function batch(): Shard {
     weights: [1, 2, 0.5, 1, 1.5, 1, 1],
     x: fill(5 * 8),
     bag: Float32Array.from(fill(5 * 6), (v) => Math.max(0, v)),
+    margins: fill(5 * 3),
     labelX: fill(2 * (8 + 3)),
     targets,
     gold: Float32Array.from([1, 0, 0, 0, 1, 1, 0, 0, 1, 1, 0, 0, 0, 1, 0]),

@@ -4,6 +4,7 @@
 //   labels.jsonc        snapshot of the label file the model was trained with
 //   vocab.json          the generator's word vocabulary
 //   features.json       the TF-IDF terms and idf weights the generator reads (absent without a bag)
+//   svm.json            the labels' linear SVMs whose margins the label head reads (absent without)
 //   generator.json      generator weights and the meaning projection (float32, base64)
 //   adapter/            the matcher's encoder adapter (trained by the hybrid loss)
 //   train-log.jsonl     one line per epoch (losses, λ, dev metrics, seconds)
@@ -21,6 +22,7 @@ import { EncoderAdapter } from '../../encoders/adapter';
 import { writeFileAtomic, writeJsonAtomic } from '../../io/atomic';
 import { base64ToFloat32, float32ToBase64 } from '../../io/float32';
 import { CompactGenerator, type CompactConfig, type ParamName } from '../../models/compact/model';
+import { LinearSvm } from '../../models/compact/linearSvm';
 import { TextFeatures } from '../../models/compact/textFeatures';
 import { Vocab } from '../../models/compact/vocab';
 import type { TargetMode } from '../../training/targets';
@@ -105,6 +107,16 @@ export async function saveTextFeatures(dir: string, features: TextFeatures): Pro
 export async function loadTextFeatures(dir: string): Promise<TextFeatures | null> {
   const file = join(dir, 'features.json');
   return existsSync(file) ? TextFeatures.fromJSON(JSON.parse(await readFile(file, 'utf8')), file) : null;
+}
+
+export async function saveLinearSvm(dir: string, svm: LinearSvm): Promise<void> {
+  await writeJsonAtomic(join(dir, 'svm.json'), svm.toJSON());
+}
+
+/** The model's linear SVMs, or null for a label head without SVM margins. */
+export async function loadLinearSvm(dir: string): Promise<LinearSvm | null> {
+  const file = join(dir, 'svm.json');
+  return existsSync(file) ? LinearSvm.fromJSON(JSON.parse(await readFile(file, 'utf8')), file) : null;
 }
 
 export async function loadVocab(dir: string): Promise<Vocab> {

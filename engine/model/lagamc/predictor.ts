@@ -1,5 +1,5 @@
-// Prediction with a LAGAMC model: the generator, reading the label head's probabilities with the
-// model's head shift, writes descriptions autoregressively (greedy or beam
+// Prediction with a LAGAMC model: the generator, reading the label head's probabilities (from the
+// text's encoder vector, TF-IDF terms and SVM margins) with the model's head shift, writes descriptions autoregressively (greedy or beam
 // search, optionally constrained to the label sentences, ending at a repeated sentence), copies of
 // label sentences get their own spelling back (verbatim.ts), and
 // the matcher maps each generated sentence to the most similar label description, through the
@@ -14,6 +14,7 @@ import type { SentenceEncoder } from '../../encoders/encoder';
 import { loadEncoder } from '../../encoders/index';
 import { Matcher } from '../../matching/matcher';
 import { SentenceConstraint } from '../../models/constrained';
+import type { LinearSvm } from '../../models/compact/linearSvm';
 import { encoderInput, type DecodeOptions } from '../../models/compact/model';
 import { TextFeatures, type SparseRow } from '../../models/compact/textFeatures';
 import { EOS, type Vocab } from '../../models/compact/vocab';
@@ -23,7 +24,7 @@ import { initBackend } from '../../tf/backend';
 import type { ModelManifest } from '../manifest';
 import type { Decoding, PredictOptions, Prediction, Predictor } from '../prediction';
 import { VerbatimSentences } from './verbatim';
-import { LAGAMC_KIND, LagamcWeights, assertLabelFileUnchanged, loadTextFeatures, loadVocab, readLabelSnapshot, type LagamcSettings } from './folder';
+import { LAGAMC_KIND, LagamcWeights, assertLabelFileUnchanged, loadLinearSvm, loadTextFeatures, loadVocab, readLabelSnapshot, type LagamcSettings } from './folder';
 
 /** The label sentences as a decoding constraint over the generator's vocabulary. */
 export function labelConstraint(set: LabelSet, vocab: Vocab, mode: TargetMode): SentenceConstraint {
@@ -41,17 +42,34 @@ export function labelVerbatim(set: LabelSet, mode: TargetMode): VerbatimSentence
   return new VerbatimSentences(writableSentences(set, mode));
 }
 
-/** Generated text for each text, given its encoder vector row and TF-IDF row (batched), with verbatim label sentences in their own spelling. */
-export async function generateTexts(weights: LagamcWeights, vocab: Vocab, verbatim: VerbatimSentences, inputs: Float32Array, bags: readonly SparseRow[] | null, dim: number, decode: DecodeOptions = {}, headShift = 0, batchSize = 128): Promise<string[]> {
-  const rows = inputs.length / dim;
-  const { bagSize } = weights.generator.config;
+/** What the generator reads of each text: its encoder vector (rows × dim), TF-IDF row and SVM margins (rows × labels), each null when the generator does not read it. */
+export interface GeneratorInputs {
+  vectors: Float32Array;
+  dim: number;
+  bags: readonly SparseRow[] | null;
+  margins: Float32Array | null;
+}
+
+/** A predictor's inputs for texts whose encoder vectors are known. */
+export function generatorInputs(texts: readonly string[], vectors: Float32Array, dim: number, features: TextFeatures | null, svm: LinearSvm | null): GeneratorInputs {
+  const bags = features ? texts.map((t) => features.row(t)) : null;
+  return { vectors, dim, bags, margins: svm && bags ? svm.margins(bags) : null };
+}
+
+/** Generated text for each text (batched), with verbatim label sentences in their own spelling. */
+export async function generateTexts(weights: LagamcWeights, vocab: Vocab, verbatim: VerbatimSentences, inputs: GeneratorInputs, decode: DecodeOptions = {}, headShift = 0, batchSize = 128): Promise<string[]> {
+  const { vectors, dim, bags, margins } = inputs;
+  const rows = vectors.length / dim;
+  const { bagSize, labels } = weights.generator.config;
+  const readsBag = weights.generator.readsBag;
   const out: string[] = [];
   for (let start = 0; start < rows; start += batchSize) {
     const n = Math.min(batchSize, rows - start);
     const x = tf.tidy(() => {
-      const u = tf.tensor2d(inputs.subarray(start * dim, (start + n) * dim), [n, dim]);
-      const bag = bags && bagSize > 0 ? tf.tensor2d(TextFeatures.dense(bags.slice(start, start + n), bagSize), [n, bagSize]) : null;
-      return weights.generator.condition(u, bag, headShift).x;
+      const u = tf.tensor2d(vectors.subarray(start * dim, (start + n) * dim), [n, dim]);
+      const bag = bags && readsBag ? tf.tensor2d(TextFeatures.dense(bags.slice(start, start + n), bagSize), [n, bagSize]) : null;
+      const m = margins ? tf.tensor2d(margins.subarray(start * labels, (start + n) * labels), [n, labels]) : null;
+      return weights.generator.condition(u, bag, m, headShift).x;
     });
     try {
       for (const ids of await weights.generator.decode(x, decode)) out.push(verbatim.restore(vocab.decode(ids)));
@@ -81,6 +99,7 @@ export class LagamcPredictor implements Predictor {
     private readonly weights: LagamcWeights,
     private readonly vocab: Vocab,
     private readonly features: TextFeatures | null,
+    private readonly svm: LinearSvm | null,
     private readonly matcher: Matcher,
     private readonly constraint: SentenceConstraint,
     private readonly verbatim: VerbatimSentences,
@@ -88,17 +107,17 @@ export class LagamcPredictor implements Predictor {
     this.labels = matcher.labels.slice(0, matcher.labelCount);
   }
 
-  static async create(dir: string, settings: LagamcSettings, set: LabelSet, weights: LagamcWeights, vocab: Vocab, features: TextFeatures | null): Promise<LagamcPredictor> {
+  static async create(dir: string, settings: LagamcSettings, set: LabelSet, weights: LagamcWeights, vocab: Vocab, features: TextFeatures | null, svm: LinearSvm | null): Promise<LagamcPredictor> {
     const encoder = await loadEncoder(settings.encoder);
     const matcher = await Matcher.create(writtenLabels(set, settings.targets), adaptEncoder(encoder, weights.adapter), settings.threshold !== undefined ? { threshold: settings.threshold } : {});
-    return new LagamcPredictor(dir, settings, encoder, weights, vocab, features, matcher, labelConstraint(set, vocab, settings.targets), labelVerbatim(set, settings.targets));
+    return new LagamcPredictor(dir, settings, encoder, weights, vocab, features, svm, matcher, labelConstraint(set, vocab, settings.targets), labelVerbatim(set, settings.targets));
   }
 
   /** Generated text for each input text. */
   async generate(texts: readonly string[], opts: PredictOptions = {}): Promise<string[]> {
     const x = await this.encoder.encode(texts.map(encoderInput), { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.batchSize ? { batchSize: opts.batchSize } : {}) });
     const decode = decodeOptions({ ...this.settings.decoding, ...opts.decoding }, this.vocab, () => this.constraint);
-    return generateTexts(this.weights, this.vocab, this.verbatim, x, this.features ? texts.map((t) => this.features!.row(t)) : null, this.encoder.dim, decode, this.settings.headShift ?? 0);
+    return generateTexts(this.weights, this.vocab, this.verbatim, generatorInputs(texts, x, this.encoder.dim, this.features, this.svm), decode, this.settings.headShift ?? 0);
   }
 
   async predict(texts: readonly string[], opts: PredictOptions = {}): Promise<Prediction[]> {
@@ -118,5 +137,8 @@ export async function loadLagamc(dir: string, manifest: ModelManifest): Promise<
   const set = await readLabelSnapshot(dir);
   await assertLabelFileUnchanged(dir, settings, set);
   const weights = await LagamcWeights.load(dir);
-  return LagamcPredictor.create(dir, settings, set, weights, await loadVocab(dir), await loadTextFeatures(dir));
+  const features = await loadTextFeatures(dir);
+  const svm = await loadLinearSvm(dir);
+  if (weights.generator.config.margins && (!svm || !features)) throw new Error(`${dir}: the generator reads SVM margins, but svm.json or features.json is missing`);
+  return LagamcPredictor.create(dir, settings, set, weights, await loadVocab(dir), features, svm);
 }

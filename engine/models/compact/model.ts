@@ -3,8 +3,10 @@
 //  - the input text is read once by the frozen sentence encoder (USE lite, 512-d, cached per text;
 //    its first ENCODER_CHARS characters) and, as a shallow token encoder, by a projection of the
 //    whole text's TF-IDF terms (textFeatures.ts): the text's features are f = [u ; tanh(tfidf·Wb + bb)] (no bag when `bagSize` is 0);
-//  - a label head reads f and gives each label a probability p = σ(f·Wl + bl), trained by its own
-//    binary cross-entropy beside the generator's loss;
+//  - a label head gives each label a probability, trained by its own binary cross-entropy beside the
+//    generator's loss: with `margins` (the default of training), p = σ(wm ⊙ m + bl) from each
+//    label's linear SVM margin m on the TF-IDF terms (linearSvm.ts; Platt scaling, learned on
+//    out-of-fold margins), else p = σ(f·Wl + bl) from the features f;
 //  - a one-layer GRU decoder (hidden 256) writes the target, conditioned on c = [u ; p] at every step
 //    (initial state tanh(c·W0) and c added to each step's gate inputs);
 //  - it decodes over the words of the label descriptions only (a few hundred tokens), so the
@@ -27,6 +29,11 @@ export interface CompactConfig {
   bagDim: number;
   /** Labels the label head scores (0: no head). */
   labels: number;
+  /**
+   * Whether the label head reads the labels' linear SVM margins (linearSvm.ts) instead of the
+   * features f (absent: no). The TF-IDF terms (`bagSize`) then feed the SVMs only.
+   */
+  margins?: boolean;
   hidden: number;
   embedding: number;
   /** Longest generated target, in tokens. */
@@ -43,7 +50,7 @@ export const DEFAULT_SIZES = { hidden: 256, embedding: 128, maxLength: 64, bagDi
 export const ENCODER_CHARS = 1000;
 export const encoderInput = (text: string): string => text.slice(0, ENCODER_CHARS);
 
-const PARAMS = ['emb', 'w0', 'b0', 'wez', 'wxz', 'uz', 'bz', 'wer', 'wxr', 'ur', 'br', 'wen', 'wxn', 'un', 'bn', 'wo', 'bo', 'wb', 'bb', 'wl', 'bl'] as const;
+const PARAMS = ['emb', 'w0', 'b0', 'wez', 'wxz', 'uz', 'bz', 'wer', 'wxr', 'ur', 'br', 'wen', 'wxn', 'un', 'bn', 'wo', 'bo', 'wb', 'bb', 'wl', 'bl', 'wm'] as const;
 export type ParamName = (typeof PARAMS)[number];
 
 export interface DecodeOptions {
@@ -129,9 +136,16 @@ export class CompactGenerator {
       wen: [e, h], wxn: [x, h], un: [h, h], bn: [h],
       wo: [h, v], bo: [v],
       wb: [bagSize, bagDim], bb: [bagDim],
-      wl: [f, labels], bl: [labels],
+      wl: [f, labels], bl: [labels], wm: [labels],
     };
-    this.names = PARAMS.filter((n) => (bagSize > 0 || (n !== 'wb' && n !== 'bb')) && (labels > 0 || (n !== 'wl' && n !== 'bl')));
+    const svmHead = labels > 0 && config.margins === true;
+    this.names = PARAMS.filter((n) => {
+      if (n === 'wb' || n === 'bb') return bagSize > 0 && !svmHead;
+      if (n === 'wl') return labels > 0 && !svmHead;
+      if (n === 'bl') return labels > 0;
+      if (n === 'wm') return svmHead;
+      return true;
+    });
     let seed = config.seed;
     this.params = Object.fromEntries(
       this.names.map((name) => {
@@ -156,24 +170,34 @@ export class CompactGenerator {
     return this.names.map((n) => this.params[n]);
   }
 
+  /** Whether `condition` reads the TF-IDF rows (through the projection Wb). */
+  get readsBag(): boolean {
+    return this.config.bagSize > 0 && !(this.config.labels > 0 && this.config.margins === true);
+  }
+
   /** The variables of the label head and of the TF-IDF projection it reads (empty without a head). */
   get headVariables(): tf.Variable[] {
-    return this.config.labels > 0 ? this.names.filter((n) => ['wb', 'bb', 'wl', 'bl'].includes(n)).map((n) => this.params[n]) : [];
+    return this.config.labels > 0 ? this.names.filter((n) => ['wb', 'bb', 'wl', 'bl', 'wm'].includes(n)).map((n) => this.params[n]) : [];
   }
 
   /**
    * The decoder's conditioning vectors (c = [u ; σ(labelLogits + shift)], or f without a head) and
-   * the label head's logits (null without a head). `shift` (0 in training) is the dev-calibrated
-   * head shift of prediction (`HEAD_SHIFTS` in trainer.ts).
+   * the label head's logits (null without a head). `margins` (B × labels) are the SVM margins of a
+   * generator with `margins`. `shift` (0 in training) is the dev-calibrated head shift of
+   * prediction (`HEAD_SHIFTS` in trainer.ts).
    */
-  condition(u: tf.Tensor2D, bag: tf.Tensor2D | null, shift = 0): Conditioning {
+  condition(u: tf.Tensor2D, bag: tf.Tensor2D | null, margins: tf.Tensor2D | null = null, shift = 0): Conditioning {
     let f = u;
-    if (this.config.bagSize > 0) {
+    if (this.readsBag) {
       if (!bag) throw new Error('this generator reads TF-IDF terms: pass the bag-of-words matrix');
       f = tf.concat([u, tf.tanh(tf.add(tf.matMul(bag, this.params.wb as tf.Tensor2D), this.params.bb))], 1) as tf.Tensor2D;
     }
     if (this.config.labels === 0) return { x: f, labelLogits: null };
-    const labelLogits = tf.add(tf.matMul(f, this.params.wl as tf.Tensor2D), this.params.bl) as tf.Tensor2D;
+    let labelLogits: tf.Tensor2D;
+    if (this.config.margins) {
+      if (!margins) throw new Error("this generator's label head reads SVM margins: pass the margin matrix");
+      labelLogits = tf.add(tf.mul(margins, this.params.wm), this.params.bl) as tf.Tensor2D;
+    } else labelLogits = tf.add(tf.matMul(f, this.params.wl as tf.Tensor2D), this.params.bl) as tf.Tensor2D;
     return { x: tf.concat([u, tf.sigmoid(shift ? tf.add(labelLogits, shift) : labelLogits)], 1) as tf.Tensor2D, labelLogits };
   }
 
