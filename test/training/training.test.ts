@@ -215,3 +215,19 @@ test('predict refuses a model whose label file changed since training', async ()
   writeFileSync(labels, labelText.replace('The customer thanks the team', 'The customer praises the team'));
   await assert.rejects(loadPredictor(out), /x\.labels\.jsonc no longer matches the model .*re-described: praise.*Retrain/);
 });
+
+test('with --svm the head is the Platt-scaled SVMs: svm.json is written, the projection is gone, and the saved model predicts dev as training scored it', async () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'lagamc-svm-')), 'model');
+  const result = await trainLagamc(set, train, dev, encoder, options(out, { epochs: 2, svm: true, headShift: 0 }));
+  const svm = JSON.parse(readFileSync(join(out, 'svm.json'), 'utf8')) as { format: string; labels: number };
+  assert.equal(svm.format, 'lagamc-linear-svm/1');
+  assert.equal(svm.labels, set.labels.length);
+  const weights = await LagamcWeights.load(out);
+  assert.equal(weights.generator.config.margins, true);
+  assert.ok(weights.generator.params.wm && !weights.generator.params.wb && !weights.generator.params.wl);
+  weights.dispose();
+  const predictor = await loadPredictor(out);
+  const { report } = await evaluateModel(predictor, dev);
+  predictor.dispose();
+  assert.ok(Math.abs(report.macro.f1 - result.dev.macro.f1) < 1e-9, `${report.macro.f1} vs ${result.dev.macro.f1}`);
+});
