@@ -29,6 +29,8 @@ export interface Shard {
   targets: Float32Array;
   /** texts × labels gold matrix (0/1), or null without a label head. */
   gold: Float32Array | null;
+  /** Per text, 1 when the decoder reads its gold labels instead of the head's probabilities (trainer.ts `goldConditioning`), or null for none. */
+  readsGold: Float32Array | null;
   /** The whole batch's target vectors in the shard that carries the drift guard and λ's entropy; else null. */
   guard: Float32Array | null;
 }
@@ -75,6 +77,7 @@ export function shardGradients(model: ShardModel, shard: Shard, totals: BatchTot
     const targets = tf.tensor2d(shard.targets, [n, dim]);
     const labelX = shard.labelX ? tf.tensor2d(shard.labelX, [n - b, shard.labelX.length / (n - b)]) : null;
     const gold = shard.gold ? tf.tensor2d(shard.gold, [b, shard.gold.length / b]) : null;
+    const readsGold = shard.readsGold ? tf.tensor2d(shard.readsGold, [b, 1]) : null;
     const guard = shard.guard ? tf.tensor2d(shard.guard, [shard.guard.length / dim, dim]) : null;
     const steps = Math.max(...shard.ids.map((t) => t.length));
     // Rows t·n + i: target i's step t, as in the teacher-forced log-probabilities.
@@ -85,7 +88,8 @@ export function shardGradients(model: ShardModel, shard: Shard, totals: BatchTot
     const lengths = tf.tensor2d(shard.ids.map((r) => r.length), [n, 1]);
     const parts = { ce: 0, cos: 0, labelHead: 0 };
     const { value, grads } = tf.variableGrads(() => {
-      const { x, labelLogits } = weights.generator.condition(u, bag, margins);
+      let { x, labelLogits } = weights.generator.condition(u, bag, margins);
+      if (readsGold && gold && labelLogits) x = tf.concat([u, tf.add(tf.mul(readsGold, gold), tf.mul(tf.sub(1, readsGold), tf.sigmoid(labelLogits)))], 1) as tf.Tensor2D;
       const { logProbs } = weights.generator.teacherForced(labelX ? (tf.concat([x, labelX]) as tf.Tensor2D) : x, shard.ids);
       const ce = crossEntropy(logProbs, oneHots, tokenWeights, totals.tokenWeight);
       const meaning = weights.adapter.apply(expectedMeaning(logProbs, mask, lengths, weights.generator.params.emb as tf.Tensor2D, weights.projection as tf.Tensor2D));
@@ -128,6 +132,7 @@ export function splitShard(batch: Shard, count: number): Shard[] {
       labelX: labelRows > 0 && l1 > l0 ? rowsOf(batch.labelX, labelRows, l0, l1) : null,
       targets,
       gold: rowsOf(batch.gold, batch.texts, t0, t1),
+      readsGold: rowsOf(batch.readsGold, batch.texts, t0, t1),
       guard: i === 0 ? batch.guard : null,
     };
   });

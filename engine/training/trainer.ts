@@ -62,6 +62,8 @@ export const DEFAULT_LABEL_ROWS = 16;
 export const MARGIN_WEIGHT = 2;
 /** Dropout on the encoder vector the decoder reads (with the SVM head; CAVES test 60.4/53.1 without, 60.9/54.2 with it, one seed). */
 export const DEFAULT_ENCODER_DROPOUT = 0.5;
+/** Share of training texts whose decoder reads gold labels (with the SVM head). */
+export const DEFAULT_GOLD_CONDITIONING = 0.5;
 /**
  * Shifts of the head's logits tried on dev after training (the decoder then reads σ(logit + shift));
  * the first best dev macro-F1 is kept. The decoder learns on training texts, where the head is surer
@@ -101,6 +103,12 @@ export interface TrainOptions {
    * from the vector; 0 with the default head, which reads it too).
    */
   encoderDropout?: number;
+  /**
+   * Share of training texts whose decoder reads their gold labels (0/1) instead of the head's
+   * probabilities (default 0.5 with the SVM head, whose calibrated probabilities alone teach the
+   * decoder a blurred mapping from probabilities to sentences; 0 with the default head).
+   */
+  goldConditioning?: number;
   /** Whether the label head is the labels' Platt-scaled linear SVMs (linearSvm.ts; default false; needs the head and TF-IDF terms). */
   svm?: boolean;
   /** Decoding of dev predictions and the model's default (greedy when absent). */
@@ -193,6 +201,7 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
     trainMargins = LinearSvm.outOfFold(trainBags, trainGolds, names.length, features.size, { seed });
   }
   const encoderDropout = opts.encoderDropout ?? (svm ? DEFAULT_ENCODER_DROPOUT : 0);
+  const goldConditioning = labelHead > 0 ? (opts.goldConditioning ?? (svm ? DEFAULT_GOLD_CONDITIONING : 0)) : 0;
   const devInputs: GeneratorInputs = { vectors: devX, dim, bags: devBags, margins: svm && devBags ? svm.margins(devBags) : null };
   const config: CompactConfig = { vocabSize: vocab.size, inputDim: dim, bagSize: features?.size ?? 0, bagDim: DEFAULT_SIZES.bagDim, labels: labelHead > 0 ? names.length : 0, ...(svm ? { margins: true } : {}), hidden: opts.hidden ?? DEFAULT_SIZES.hidden, embedding: DEFAULT_SIZES.embedding, maxLength: Math.min(DEFAULT_SIZES.maxLength * 2, Math.max(...ids.map((t) => t.length)) + 8), seed };
   const adapterRank = opts.adapterRank ?? 16;
@@ -281,6 +290,7 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
           labelX: rows && picked.length ? concatRows(picked.map((j) => rows.x.subarray(j * width, (j + 1) * width))) : null,
           targets: batchTargets,
           gold: labelHead > 0 ? Float32Array.from(labelMatrix(batch.map((i) => train[i]!.labels ?? []), names)) : null,
+          readsGold: goldConditioning > 0 ? Float32Array.from(batch, () => (rng() < goldConditioning ? 1 : 0)) : null,
           guard: batchTargets,
         };
         const { grads, parts } = await threads.gradients(shard);

@@ -44,6 +44,7 @@ function batch(): Shard {
     labelX: fill(2 * (8 + 3)),
     targets,
     gold: Float32Array.from([1, 0, 0, 0, 1, 1, 0, 0, 1, 1, 0, 0, 0, 1, 0]),
+    readsGold: Float32Array.from([0, 1, 0, 0, 1]),
     guard: targets,
   };
 }
