@@ -184,7 +184,8 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
   const labelRowCount = labelHead > 0 ? (opts.labelRows ?? DEFAULT_LABEL_ROWS) : 0;
   const labelTargets = names.map((n) => targetText([n], set, mode));
   const labelIndex = new Map(names.map((n, j) => [n, j]));
-  const rows = labelRowCount > 0 ? labelRows(train.map((e) => (e.labels ?? []).map((l) => labelIndex.get(l)!)), trainX, await cache.encode(encoder, labelTargets, encodeOpts), labelTargets.map((t) => vocab.encode(t)), dim) : null;
+  const trainGolds = train.map((e) => (e.labels ?? []).map((l) => labelIndex.get(l)!));
+  const rows = labelRowCount > 0 ? labelRows(trainGolds, trainX, await cache.encode(encoder, labelTargets, encodeOpts), labelTargets.map((t) => vocab.encode(t)), dim) : null;
   await cache.save();
 
   const bagTerms = opts.bagTerms ?? 10_000;
@@ -192,7 +193,6 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
   const trainBags = features ? train.map((e) => features.row(e.text)) : null;
   const devBags = features ? dev.map((e) => features.row(e.text)) : null;
   const bagDropout = opts.bagDropout ?? 0.3;
-  const trainGolds = train.map((e) => (e.labels ?? []).map((l) => labelIndex.get(l)!));
   let svm: LinearSvm | null = null;
   let trainMargins: Float32Array | null = null;
   if (labelHead > 0 && features && trainBags && opts.svm) {
