@@ -6,12 +6,12 @@
 // vector and the TF-IDF projection, its biases starting at the labels' prior odds; with `svm`, each
 // label's linear SVM is fitted on the TF-IDF rows before the first epoch (linearSvm.ts) and the head
 // scales its margins instead (Platt scaling: weights start at MARGIN_WEIGHT, biases at 0), reading
-// out-of-fold margins on training texts. Training runs in token-capped batches
-// (batches.ts) that also hold label rows (labelRows.ts: each label's sentence taught from that label
-// alone); after every epoch the model really generates for the dev texts, the matcher maps the sentences to labels, and the
-// epoch with the best dev macro-F1 is kept (never test data, never teacher-forced outputs). Early
-// stopping after `patience` epochs without improvement. Then the head shift is chosen on dev
-// (HEAD_SHIFTS).
+// out-of-fold margins on training texts. Training runs in token-capped batches (batches.ts) that
+// also hold label rows (labelRows.ts: each label's sentence taught from that label alone); after
+// every epoch the model really generates for the dev texts, the matcher maps the sentences to
+// labels, and the epoch with the best dev macro-F1 is kept (never test data, never teacher-forced
+// outputs). Early stopping after `patience` epochs without improvement. Then the head shift is
+// chosen on dev (HEAD_SHIFTS).
 // Each step's batch is cut into shards computed by parallel threads (gradientThreads.ts).
 // Each epoch ends with an atomic checkpoint; `resume` continues from it and, since batches depend
 // only on (seed, epoch), reproduces the uninterrupted run (with the same number of threads).

@@ -172,7 +172,7 @@ export class CompactGenerator {
 
   /** Whether `condition` reads the TF-IDF rows (through the projection Wb). */
   get readsBag(): boolean {
-    return this.config.bagSize > 0 && !(this.config.labels > 0 && this.config.margins === true);
+    return this.names.includes('wb');
   }
 
   /** The variables of the label head and of the TF-IDF projection it reads (empty without a head). */
