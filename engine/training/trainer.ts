@@ -2,16 +2,16 @@
 // sentence encoder and turned into TF-IDF rows (textFeatures.ts, fitted on the training texts); the
 // generator learns to write the target descriptions under the hybrid loss (hybridLoss.ts), its
 // cross-entropy weighted towards rare labels (labelBalance.ts), plus the label head's binary
-// cross-entropy (labelHeadLoss.ts; the head has its own learning rate). The head reads the encoder
-// vector and the TF-IDF projection, its biases starting at the labels' prior odds; with `svm`, each
+// cross-entropy (labelHeadLoss.ts; the head has its own learning rate). By default (`svm`) each
 // label's linear SVM is fitted on the TF-IDF rows before the first epoch (linearSvm.ts) and the head
-// scales its margins instead (Platt scaling: weights start at MARGIN_WEIGHT, biases at 0), reading
-// out-of-fold margins on training texts. Training runs in token-capped batches (batches.ts) that
-// also hold label rows (labelRows.ts: each label's sentence taught from that label alone); after
-// every epoch the model really generates for the dev texts, the matcher maps the sentences to
-// labels, and the epoch with the best dev macro-F1 is kept (never test data, never teacher-forced
-// outputs). Early stopping after `patience` epochs without improvement. Then the head shift is
-// chosen on dev (HEAD_SHIFTS).
+// scales its margins (Platt scaling: weights start at MARGIN_WEIGHT, biases at 0), reading
+// out-of-fold margins on training texts; with `svm: false` the head reads the encoder vector and a
+// trained TF-IDF projection, its biases starting at the labels' prior odds. Training runs in
+// token-capped batches (batches.ts) that also hold label rows (labelRows.ts: each label's sentence
+// taught from that label alone); after every epoch the model really generates for the dev texts,
+// the matcher maps the sentences to labels, and the epoch with the best dev macro-F1 is kept (never
+// test data, never teacher-forced outputs). Early stopping after `patience` epochs without
+// improvement. Then the head shift is chosen on dev (HEAD_SHIFTS).
 // Each step's batch is cut into shards computed by parallel threads (gradientThreads.ts).
 // Each epoch ends with an atomic checkpoint; `resume` continues from it and, since batches depend
 // only on (seed, epoch), reproduces the uninterrupted run (with the same number of threads).
@@ -100,16 +100,16 @@ export interface TrainOptions {
   /**
    * Dropout on the encoder vector in training (default 0.5 with the SVM head, where the decoder alone
    * reads it, so that the decoder follows the head's probabilities rather than memorising targets
-   * from the vector; 0 with the default head, which reads it too).
+   * from the vector; 0 with the projection head (`svm: false`), which reads it too).
    */
   encoderDropout?: number;
   /**
    * Share of training texts whose decoder reads their gold labels (0/1) instead of the head's
    * probabilities (default 0.5 with the SVM head, whose calibrated probabilities alone teach the
-   * decoder a blurred mapping from probabilities to sentences; 0 with the default head).
+   * decoder a blurred mapping from probabilities to sentences; 0 with the projection head).
    */
   goldConditioning?: number;
-  /** Whether the label head is the labels' Platt-scaled linear SVMs (linearSvm.ts; default false; needs the head and TF-IDF terms). */
+  /** Whether the label head is the labels' Platt-scaled linear SVMs (linearSvm.ts; default true; needs the head and TF-IDF terms). */
   svm?: boolean;
   /** Decoding of dev predictions and the model's default (greedy when absent). */
   decoding?: Decoding;
@@ -195,7 +195,7 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
   const bagDropout = opts.bagDropout ?? 0.3;
   let svm: LinearSvm | null = null;
   let trainMargins: Float32Array | null = null;
-  if (labelHead > 0 && features && trainBags && opts.svm) {
+  if (labelHead > 0 && features && trainBags && (opts.svm ?? true)) {
     opts.onProgress?.({ phase: 'prepare', fraction: 0, message: `fitting ${names.length} linear SVMs on ${features.size} TF-IDF terms (and out-of-fold margins)` });
     svm = LinearSvm.fit(trainBags, trainGolds, names.length, features.size, { seed });
     trainMargins = LinearSvm.outOfFold(trainBags, trainGolds, names.length, features.size, { seed });

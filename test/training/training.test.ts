@@ -2,7 +2,7 @@
 // adapter; λ stays inside (0, 1)), the label head's own learning rate, resuming an interrupted run reproduces the uninterrupted one,
 // a cancel from a timer stops training mid-epoch, the head shift is chosen on dev, and a model refuses a label file that changed since training.
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
@@ -216,18 +216,26 @@ test('predict refuses a model whose label file changed since training', async ()
   await assert.rejects(loadPredictor(out), /x\.labels\.jsonc no longer matches the model .*re-described: praise.*Retrain/);
 });
 
-test('with --svm the head is the Platt-scaled SVMs: svm.json is written, the projection is gone, and the saved model predicts dev as training scored it', async () => {
-  const out = join(mkdtempSync(join(tmpdir(), 'lagamc-svm-')), 'model');
-  const result = await trainLagamc(set, train, dev, encoder, options(out, { epochs: 2, svm: true, headShift: 0 }));
-  const svm = JSON.parse(readFileSync(join(out, 'svm.json'), 'utf8')) as { format: string; labels: number };
-  assert.equal(svm.format, 'lagamc-linear-svm/1');
-  assert.equal(svm.labels, set.labels.length);
-  const weights = await LagamcWeights.load(out);
-  assert.equal(weights.generator.config.margins, true);
-  assert.ok(weights.generator.params.wm && !weights.generator.params.wb && !weights.generator.params.wl);
-  weights.dispose();
-  const predictor = await loadPredictor(out);
-  const { report } = await evaluateModel(predictor, dev);
-  predictor.dispose();
-  assert.ok(Math.abs(report.macro.f1 - result.dev.macro.f1) < 1e-9, `${report.macro.f1} vs ${result.dev.macro.f1}`);
+test('the default head is the Platt-scaled SVMs (svm.json written, no projection); with svm: false it is the trained projection; each saved model predicts dev as training scored it', async () => {
+  for (const svmHead of [true, false]) {
+    const out = join(mkdtempSync(join(tmpdir(), 'lagamc-svm-')), 'model');
+    const result = await trainLagamc(set, train, dev, encoder, options(out, { epochs: 2, headShift: 0, ...(svmHead ? {} : { svm: false }) }));
+    assert.equal(existsSync(join(out, 'svm.json')), svmHead);
+    const weights = await LagamcWeights.load(out);
+    if (svmHead) {
+      const svm = JSON.parse(readFileSync(join(out, 'svm.json'), 'utf8')) as { format: string; labels: number };
+      assert.equal(svm.format, 'lagamc-linear-svm/1');
+      assert.equal(svm.labels, set.labels.length);
+      assert.equal(weights.generator.config.margins, true);
+      assert.ok(weights.generator.params.wm && !weights.generator.params.wb && !weights.generator.params.wl);
+    } else {
+      assert.equal(weights.generator.config.margins, undefined);
+      assert.ok(!weights.generator.params.wm && weights.generator.params.wb && weights.generator.params.wl);
+    }
+    weights.dispose();
+    const predictor = await loadPredictor(out);
+    const { report } = await evaluateModel(predictor, dev);
+    predictor.dispose();
+    assert.ok(Math.abs(report.macro.f1 - result.dev.macro.f1) < 1e-9, `${svmHead ? 'SVM head' : 'projection head'}: ${report.macro.f1} vs ${result.dev.macro.f1}`);
+  }
 });

@@ -4,7 +4,7 @@
 //   labels.jsonc        snapshot of the label file the model was trained with
 //   vocab.json          the generator's word vocabulary
 //   features.json       the TF-IDF terms and idf weights the generator reads (absent without a bag)
-//   svm.json            the labels' linear SVMs whose margins the label head reads (with --svm only)
+//   svm.json            the labels' linear SVMs whose margins the label head reads (absent with --no-svm)
 //   generator.json      generator weights and the meaning projection (float32, base64)
 //   adapter/            the matcher's encoder adapter (trained by the hybrid loss)
 //   train-log.jsonl     one line per epoch (losses, λ, dev metrics, seconds)

@@ -4,9 +4,9 @@
 //    its first ENCODER_CHARS characters) and, as a shallow token encoder, by a projection of the
 //    whole text's TF-IDF terms (textFeatures.ts): the text's features are f = [u ; tanh(tfidf·Wb + bb)] (no bag when `bagSize` is 0);
 //  - a label head gives each label a probability, trained by its own binary cross-entropy beside the
-//    generator's loss: with `margins` (`lagamc train --svm`), p = σ(wm ⊙ m + bl) from each
-//    label's linear SVM margin m on the TF-IDF terms (linearSvm.ts; Platt scaling, learned on
-//    out-of-fold margins), else p = σ(f·Wl + bl) from the features f;
+//    generator's loss: with `margins` (the default of `lagamc train`), p = σ(wm ⊙ m + bl) from
+//    each label's linear SVM margin m on the TF-IDF terms (linearSvm.ts; Platt scaling, learned on
+//    out-of-fold margins), else (`--no-svm`) p = σ(f·Wl + bl) from the features f;
 //  - a one-layer GRU decoder (hidden 256) writes the target, conditioned on c = [u ; p] at every step
 //    (initial state tanh(c·W0) and c added to each step's gate inputs);
 //  - it decodes over the words of the label descriptions only (a few hundred tokens), so the
