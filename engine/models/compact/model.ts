@@ -1,8 +1,9 @@
 // The compact generator, trained from scratch on a CPU. A T5 step at d_model 256 with 2+2 layers
 // takes ~17 s for a batch of 16 on single-threaded wasm; this model avoids that cost by design:
 //  - the input text is read once by the frozen sentence encoder (USE lite, 512-d, cached per text;
-//    its first ENCODER_CHARS characters) and, as a shallow token encoder, by a projection of the
-//    whole text's TF-IDF terms (textFeatures.ts): the text's features are f = [u ; tanh(tfidf·Wb + bb)] (no bag when `bagSize` is 0);
+//    its first ENCODER_CHARS characters) and, as a shallow token encoder, by the whole text's
+//    TF-IDF terms (textFeatures.ts): through the labels' SVM margins (`margins`, below) or a
+//    projection, the text's features then being f = [u ; tanh(tfidf·Wb + bb)] (f = u without a bag);
 //  - a label head gives each label a probability, trained by its own binary cross-entropy beside the
 //    generator's loss: with `margins` (the default of `lagamc train`), p = σ(wm ⊙ m + bl) from
 //    each label's linear SVM margin m on the TF-IDF terms (linearSvm.ts; Platt scaling, learned on
