@@ -1,6 +1,7 @@
 // LAGAMC training: targets, the hybrid loss (its semantic term reaches the generator and the
 // adapter; λ stays inside (0, 1)), the label head's own learning rate, resuming an interrupted run reproduces the uninterrupted one,
-// a cancel from a timer stops training mid-epoch, the head shift is chosen on dev, and a model refuses a label file that changed since training.
+// a cancel from a timer stops training mid-epoch, the head shift is chosen on dev, a model refuses a label file that changed since training,
+// and the default SVM head and the projection head (svm: false) each save what they read and predict dev as training scored it.
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
