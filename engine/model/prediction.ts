@@ -37,6 +37,11 @@ export interface Decoding {
   numBeams?: number;
   /** Only the label sentences (descriptions, or names), each at most once, then the end. */
   constrained?: boolean;
+  /**
+   * Compact generator with a label head: constrained, and only the sentences of the labels the head
+   * holds (probability ≥ 0.5 at the model's head shift) or the none sentence.
+   */
+  candidates?: boolean;
 }
 
 export interface PredictOptions {

@@ -76,15 +76,19 @@ export class SentenceConstraint {
     return states;
   }
 
-  /** Token ids allowed after `generated`; `</s>` only once a whole sentence has been emitted. */
-  allowed(generated: number[]): number[] {
+  /**
+   * Token ids allowed after `generated`; `</s>` only once a whole sentence has been emitted. With
+   * `permitted` (sentence indices), only those sentences may be written.
+   */
+  allowed(generated: number[], permitted?: readonly number[]): number[] {
     const out = new Set<number>();
+    const ok = (used: number[]) => (i: number) => !used.includes(i) && (!permitted || permitted.includes(i));
     for (const { node, used } of this.positions(generated)) {
-      for (const [tok, child] of node.children) if (child.below.some((i) => !used.includes(i))) out.add(tok);
+      for (const [tok, child] of node.children) if (child.below.some(ok(used))) out.add(tok);
       if (node.end !== undefined && !used.includes(node.end)) {
         out.add(this.eosTokenId);
         const done = [...used, node.end];
-        if (this.fresh(done)) for (const [tok, child] of this.root.children) if (child.below.some((i) => !done.includes(i))) out.add(tok);
+        if (this.fresh(done)) for (const [tok, child] of this.root.children) if (child.below.some(ok(done))) out.add(tok);
       }
     }
     if (!out.size) out.add(this.eosTokenId);

@@ -1,7 +1,7 @@
 // The compact generator's decoding: greedy agrees with its own teacher-forced argmax, beam search
 // with a wide beam finds the exact best-scoring output of a tiny model (checked by enumeration),
-// constrained decoding writes only allowed sentences, each at most once, and a repeated sentence
-// ends the output; the head shift moves only the label probabilities the decoder reads.
+// constrained decoding writes only allowed sentences, each at most once (with candidates: only each
+// row's own), and a repeated sentence ends the output; the head shift moves only the label probabilities the decoder reads.
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
@@ -81,6 +81,35 @@ test('constrained decoding writes allowed sentences only, each at most once', as
       }
       assert.ok(used.length >= 1);
     }
+  }
+  x.dispose();
+  g.dispose();
+});
+
+test("candidates restrict each row's constrained decoding to its own sentences", async () => {
+  const units = [[4, 5, 7], [6, 7], [4, 6, 7]];
+  const constraint = new SentenceConstraint(units, EOS);
+  assert.deepEqual(constraint.allowed([], [1]), [6]);
+  assert.deepEqual(constraint.allowed([6, 7], [1]), [EOS]);
+  assert.deepEqual(constraint.allowed([4], [0, 2]).sort(), [5, 6]);
+  assert.deepEqual(constraint.allowed([4], [2]), [6]);
+  assert.deepEqual(constraint.allowed([6, 7], [1, 2]).sort(), [EOS, 4].sort());
+  const g = make(12, 2);
+  const x = inputs(g);
+  const candidates = [[0], [1, 2], [2]];
+  for (const numBeams of [1, 3]) {
+    const out = await g.decode(x, { numBeams, constraint, candidates });
+    out.forEach((ids, row) => {
+      let rest = ids;
+      const used: number[] = [];
+      while (rest.length) {
+        const u = candidates[row]!.find((i) => !used.includes(i) && units[i]!.every((id, j) => rest[j] === id));
+        assert.ok(u !== undefined, `row ${row}: ${JSON.stringify(ids)} is not a sequence of its candidate sentences`);
+        used.push(u);
+        rest = rest.slice(units[u]!.length);
+      }
+      assert.ok(used.length >= 1);
+    });
   }
   x.dispose();
   g.dispose();

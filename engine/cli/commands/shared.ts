@@ -2,7 +2,7 @@
 import type { CsvOptions } from '../../data/csv';
 import type { Decoding } from '../../model/prediction';
 import { LlmClient } from '../../llm/client';
-import { flag, num, str, type OptionSpec, type Values } from '../command';
+import { UsageError, flag, num, str, type OptionSpec, type Values } from '../command';
 
 export const csvFlags: Record<string, OptionSpec> = {
   'text-column': { type: 'string', placeholder: 'NAME', description: 'CSV/TSV: column holding the text (default "text")' },
@@ -25,13 +25,17 @@ export function csvOptions(values: Values): CsvOptions {
 export const decodingFlags: Record<string, OptionSpec> = {
   'num-beams': { type: 'string', placeholder: 'K', description: 'generator models: beam width, 1 = greedy (default: the model\'s, else 1)' },
   constrained: { type: 'boolean', description: 'generator models: write only the label sentences, each at most once' },
+  candidates: { type: 'boolean', description: "compact generator with a label head: write only the sentences of the labels the head holds (default of such models)" },
+  free: { type: 'boolean', description: 'generator models: write any words of the vocabulary (no constraint)' },
 };
 
-/** The decoding the flags ask for; empty when none is given. */
+/** The decoding the flags ask for; empty when none is given. A mode flag clears the others, so that it overrides a model's default. */
 export function decodingOptions(values: Values): Decoding {
   const d: Decoding = {};
   if (str(values, 'num-beams') !== undefined) d.numBeams = num(values, 'num-beams', 1, { min: 1, max: 16, integer: true });
-  if (flag(values, 'constrained')) d.constrained = true;
+  const modes = (['constrained', 'candidates', 'free'] as const).filter((m) => flag(values, m));
+  if (modes.length > 1) throw new UsageError(`--${modes.join(' and --')} exclude each other`);
+  if (modes.length) Object.assign(d, { constrained: modes[0] === 'constrained', candidates: modes[0] === 'candidates' });
   return d;
 }
 

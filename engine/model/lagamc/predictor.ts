@@ -31,10 +31,15 @@ export function labelConstraint(set: LabelSet, vocab: Vocab, mode: TargetMode): 
   return new SentenceConstraint(writableSentences(set, mode).map((s) => vocab.encode(joinDescriptions([s])).slice(0, -1)), EOS);
 }
 
+/** Decoding options of the compact generator; with `headCandidates`, each text's candidates are the labels its head holds (`candidates` in Decoding). */
+export interface GeneratorDecoding extends DecodeOptions {
+  headCandidates?: boolean;
+}
+
 /** The generator's decoding options for the requested decoding (`constraint` gives the label sentences); generation ends at a repeated sentence. */
-export function decodeOptions(decoding: Decoding, vocab: Vocab, constraint: () => SentenceConstraint): DecodeOptions {
+export function decodeOptions(decoding: Decoding, vocab: Vocab, constraint: () => SentenceConstraint): GeneratorDecoding {
   const period = vocab.id('.');
-  return { numBeams: decoding.numBeams ?? 1, ...(decoding.constrained ? { constraint: constraint() } : {}), ...(period !== undefined ? { sentenceEnd: period } : {}) };
+  return { numBeams: decoding.numBeams ?? 1, ...(decoding.constrained || decoding.candidates ? { constraint: constraint() } : {}), ...(decoding.candidates ? { headCandidates: true } : {}), ...(period !== undefined ? { sentenceEnd: period } : {}) };
 }
 
 /** The label sentences (and the none sentence) that generated copies are restored to. */
@@ -57,10 +62,11 @@ export function generatorInputs(texts: readonly string[], vectors: Float32Array,
 }
 
 /** Generated text for each text (batched), with verbatim label sentences in their own spelling. */
-export async function generateTexts(weights: LagamcWeights, vocab: Vocab, verbatim: VerbatimSentences, inputs: GeneratorInputs, decode: DecodeOptions = {}, headShift = 0, batchSize = 128): Promise<string[]> {
+export async function generateTexts(weights: LagamcWeights, vocab: Vocab, verbatim: VerbatimSentences, inputs: GeneratorInputs, decode: GeneratorDecoding = {}, headShift = 0, batchSize = 128): Promise<string[]> {
   const { vectors, dim, bags, margins } = inputs;
   const rows = vectors.length / dim;
   const { bagSize, labels } = weights.generator.config;
+  if (decode.headCandidates && labels === 0) throw new Error("candidates decoding needs the generator's label head, and this model has none (trained with --label-head 0)");
   const readsBag = weights.generator.readsBag;
   const out: string[] = [];
   for (let start = 0; start < rows; start += batchSize) {
@@ -72,12 +78,28 @@ export async function generateTexts(weights: LagamcWeights, vocab: Vocab, verbat
       return weights.generator.condition(u, bag, m, headShift).x;
     });
     try {
-      for (const ids of await weights.generator.decode(x, decode)) out.push(verbatim.restore(vocab.decode(ids)));
+      const candidates = decode.headCandidates ? heldLabels(await headProbabilities(x, labels), labels) : undefined;
+      for (const ids of await weights.generator.decode(x, candidates ? { ...decode, candidates } : decode)) out.push(verbatim.restore(vocab.decode(ids)));
     } finally {
       x.dispose();
     }
   }
   return out;
+}
+
+/** The head's probabilities in conditioning vectors (their last `labels` columns). */
+async function headProbabilities(x: tf.Tensor2D, labels: number): Promise<Float32Array> {
+  const p = tf.slice(x, [0, x.shape[1] - labels], [x.shape[0], labels]);
+  try {
+    return (await p.data()) as Float32Array;
+  } finally {
+    p.dispose();
+  }
+}
+
+/** Per row of a rows × labels probability matrix, the labels at or above 0.5, then the none sentence (index `labels` in writableSentences). */
+function heldLabels(p: Float32Array, labels: number): number[][] {
+  return Array.from({ length: p.length / labels }, (_, i) => [...Array.from({ length: labels }, (_, j) => j).filter((j) => p[i * labels + j]! >= 0.5), labels]);
 }
 
 export function withFallback(predictions: Prediction[]): Prediction[] {

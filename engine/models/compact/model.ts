@@ -61,6 +61,8 @@ export interface DecodeOptions {
   lengthPenalty?: number;
   /** Restricts the output to allowed sentences (e.g. the label descriptions). */
   constraint?: SentenceConstraint;
+  /** Per input row, the only sentences of `constraint` (indices) that it may write. */
+  candidates?: readonly (readonly number[])[];
   /** Longest output in tokens (default: the config's). */
   maxLength?: number;
   /**
@@ -297,7 +299,7 @@ export class CompactGenerator {
           const candidates: { beam: Beam; token: number; score: number }[] = [];
           for (const beam of beams[i]!) {
             const base = (i * k + beam.row) * v;
-            const tokens = opts.constraint ? opts.constraint.allowed(beam.ids) : null;
+            const tokens = opts.constraint ? opts.constraint.allowed(beam.ids, opts.candidates?.[i]) : null;
             // A beam contributes at most its k + 1 best tokens (k continuations besides an EOS).
             for (const token of topTokens(lp, base, tokens ?? v, k + 1)) candidates.push({ beam, token, score: beam.score + lp[base + token]! });
           }
