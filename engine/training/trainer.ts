@@ -4,14 +4,15 @@
 // cross-entropy weighted towards rare labels (labelBalance.ts), plus the label head's binary
 // cross-entropy (labelHeadLoss.ts; the head has its own learning rate). By default (`svm`) each
 // label's linear SVM is fitted on the TF-IDF rows before the first epoch (linearSvm.ts) and the head
-// scales its margins (Platt scaling: weights start at MARGIN_WEIGHT, biases at 0), reading
-// out-of-fold margins on training texts; with `svm: false` the head reads the encoder vector and a
+// scales its margins (p = σ(a·m), a starting at MARGIN_WEIGHT; the per-label biases are held at 0),
+// reading out-of-fold margins on training texts; with `svm: false` the head reads the encoder vector and a
 // trained TF-IDF projection, its biases starting at the labels' prior odds. Training runs in
 // token-capped batches (batches.ts) that also hold label rows (labelRows.ts: each label's sentence
 // taught from that label alone); after every epoch the model really generates for the dev texts,
 // the matcher maps the sentences to labels, and the epoch with the best dev macro-F1 is kept (never
-// test data, never teacher-forced outputs). Early stopping after `patience` epochs without
-// improvement. Then the head shift is chosen on dev (HEAD_SHIFTS).
+// test data, never teacher-forced outputs; by default with `candidates` decoding: only the labels
+// the head holds may be written). Early stopping after `patience` epochs without improvement. Then
+// the head shift is chosen on dev (HEAD_SHIFTS).
 // Each step's batch is cut into shards computed by parallel threads (gradientThreads.ts).
 // Each epoch ends with an atomic checkpoint; `resume` continues from it and, since batches depend
 // only on (seed, epoch), reproduces the uninterrupted run (with the same number of threads).
@@ -33,6 +34,7 @@ import { LAGAMC_KIND, LagamcWeights, labelsHash, saveLabelSnapshot, saveLinearSv
 import { decodeOptions, generateTexts, labelConstraint, labelVerbatim, withFallback, type GeneratorInputs } from '../model/lagamc/predictor';
 import type { VerbatimSentences } from '../model/lagamc/verbatim';
 import type { Decoding } from '../model/prediction';
+import type { SentenceConstraint } from '../models/constrained';
 import { readManifest, writeManifest } from '../model/manifest';
 import type { Prediction } from '../model/prediction';
 import { DEFAULT_SIZES, encoderInput, type CompactConfig, type DecodeOptions } from '../models/compact/model';
@@ -111,7 +113,7 @@ export interface TrainOptions {
   goldConditioning?: number;
   /** Whether the label head is the labels' Platt-scaled linear SVMs (linearSvm.ts; default true; needs the head and TF-IDF terms). */
   svm?: boolean;
-  /** Decoding of dev predictions and the model's default (greedy when absent). */
+  /** Decoding of dev predictions (default greedy, free); without `constrained` or `candidates` given, candidates decoding is also tried on dev after training. */
   decoding?: Decoding;
   /** Weight of the label head's loss (labelHeadLoss.ts; default 1; 0: a generator without label head). */
   labelHead?: number;
@@ -139,6 +141,8 @@ export interface TrainResult {
   lambda: number;
   /** Head shift of the saved model (HEAD_SHIFTS; 0 without a head). */
   headShift: number;
+  /** Decoding of the saved model (its default at prediction). */
+  decoding: Decoding;
   seconds: number;
 }
 
@@ -214,10 +218,18 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
   const stepsPerEpoch = epochBatches(targetLengths, limits, seededRng(seed)).length;
   const learningRate = opts.learningRate ?? DEFAULT_LEARNING_RATE;
   const head = new Set(weights.generator.headVariables);
-  const rateScale = variables.map((v) => (head.has(v) ? (opts.headLearningRate ?? DEFAULT_HEAD_LEARNING_RATE) / learningRate : 1));
+  // With the SVM head the per-label biases stay at 0 (rate 0), p = σ(a·m): the Platt biases made rare
+  // labels stricter than their SVMs' own threshold m = 0, and the head lost them (README).
+  const rateScale = variables.map((v) => (svm && v === weights.generator.params.bl ? 0 : head.has(v) ? (opts.headLearningRate ?? DEFAULT_HEAD_LEARNING_RATE) / learningRate : 1));
   const optimizer = new AdamW(variables, { learningRate, totalSteps: epochs * stepsPerEpoch, rateScale });
-  const settings: LagamcSettings = { encoder: opts.encoderSpec, generator: config, targets: mode, fallback: opts.fallback ?? false, labelFile: resolve(opts.labelFile), labelsHash: labelsHash(set), ...(opts.threshold !== undefined ? { threshold: opts.threshold } : {}), ...(opts.decoding ? { decoding: opts.decoding } : {}), ...(labelHead > 0 && opts.headShift ? { headShift: opts.headShift } : {}) };
-  const devDecode = decodeOptions(opts.decoding ?? {}, vocab, () => labelConstraint(set, vocab, mode));
+  // Epochs are scored with the given decoding (default greedy); without a given mode, candidates
+  // decoding (with a label head) is then tried too.
+  let decoding: Decoding = opts.decoding ?? {};
+  const modeGiven = decoding.constrained !== undefined || decoding.candidates !== undefined;
+  const decodingChoices: Decoding[] = [decoding, ...(labelHead > 0 && !modeGiven ? [{ ...decoding, candidates: true }] : [])];
+  const settings: LagamcSettings = { encoder: opts.encoderSpec, generator: config, targets: mode, fallback: opts.fallback ?? false, labelFile: resolve(opts.labelFile), labelsHash: labelsHash(set), ...(opts.threshold !== undefined ? { threshold: opts.threshold } : {}), decoding, ...(labelHead > 0 && opts.headShift ? { headShift: opts.headShift } : {}) };
+  let constraint: SentenceConstraint | undefined;
+  const devDecode = (d: Decoding) => decodeOptions(d, vocab, () => (constraint ??= labelConstraint(set, vocab, mode)));
   const verbatim = labelVerbatim(set, mode);
   const checkpointDir = join(opts.out, 'checkpoint');
   let start = 1;
@@ -248,8 +260,8 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
   await saveLabelSnapshot(opts.out, opts.labelFileText);
 
   const matcherFor = (w: LagamcWeights) => Matcher.create(writtenLabels(set, mode), adaptEncoder(encoder, w.adapter), opts.threshold !== undefined ? { threshold: opts.threshold } : {});
-  const devReport = async (w: LagamcWeights, headShift: number) => {
-    const preds = await devPredictions(w, vocab, verbatim, await matcherFor(w), devInputs, settings.fallback, devDecode, headShift);
+  const devReport = async (w: LagamcWeights, headShift: number, d: Decoding = decoding) => {
+    const preds = await devPredictions(w, vocab, verbatim, await matcherFor(w), devInputs, settings.fallback, devDecode(d), headShift);
     const report = evaluate(gold, preds.map((p) => p.labels.map((l) => l.label)), { labels: names, scores: preds.map((p) => p.scores) });
     const sentences = preds.reduce((s, p) => s + (p.sentences?.length ?? 0), 0);
     const hallucinated = preds.reduce((s, p) => s + (p.sentences?.filter((m) => m.hallucinated).length ?? 0), 0);
@@ -339,27 +351,32 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
       await writeJsonAtomic(join(checkpointDir, 'state.json'), checkpoint);
       finalLambda = lambda.value;
     }
-    if (labelHead > 0 && opts.headShift === undefined && bestEpoch > 0) {
-      // The head shift, chosen on dev with the selected epoch's weights; ties keep the smaller shift.
+    // The decoding and head shift, chosen on dev with the selected epoch's weights among
+    // decodingChoices × HEAD_SHIFTS (each fixed by an option); ties keep the earlier pair.
+    const shifts = labelHead > 0 ? (opts.headShift !== undefined ? [opts.headShift] : HEAD_SHIFTS) : [0];
+    const pairs = decodingChoices.flatMap((d) => shifts.map((shift) => ({ decoding: d, shift }))).slice(1);
+    if (pairs.length && bestEpoch > 0) {
       const selected = await LagamcWeights.load(opts.out);
       try {
-        let chosen = 0;
+        let chosen = { decoding, shift: headShift };
         let chosenMacroF1 = bestMacroF1;
-        for (const shift of HEAD_SHIFTS.filter((s) => s !== 0)) {
+        for (const pair of pairs) {
           opts.signal?.throwIfAborted();
-          const { report, hallucinationRate } = await devReport(selected, shift);
-          opts.onProgress?.({ phase: 'evaluate', fraction: 0.95, metrics: { devMicroF1: report.micro.f1, devMacroF1: report.macro.f1 }, message: `head shift ${shift}: dev macro-F1 ${(100 * report.macro.f1).toFixed(2)}` });
+          const { report, hallucinationRate } = await devReport(selected, pair.shift, pair.decoding);
+          opts.onProgress?.({ phase: 'evaluate', fraction: 0.95, metrics: { devMicroF1: report.micro.f1, devMacroF1: report.macro.f1 }, message: `${decodingName(pair.decoding)} decoding, head shift ${pair.shift}: dev macro-F1 ${(100 * report.macro.f1).toFixed(2)}` });
           if (report.macro.f1 <= chosenMacroF1) continue;
-          chosen = shift;
+          chosen = pair;
           chosenMacroF1 = report.macro.f1;
           bestDev = report;
-          await writeJsonAtomic(join(opts.out, 'report-dev.json'), { epoch: bestEpoch, headShift: shift, ...report, hallucinationRate });
+          await writeJsonAtomic(join(opts.out, 'report-dev.json'), { epoch: bestEpoch, decoding: pair.decoding, headShift: pair.shift, ...report, hallucinationRate });
         }
-        if (chosen) {
+        if (chosen.decoding !== decoding || chosen.shift !== headShift) {
           const manifest = await readManifest(opts.out);
-          await writeManifest(opts.out, { ...manifest, settings: { ...settings, headShift: chosen }, training: { ...(manifest.training as object), devMacroF1: chosenMacroF1 } });
+          const { headShift: _, ...rest } = settings;
+          await writeManifest(opts.out, { ...manifest, settings: { ...rest, decoding: chosen.decoding, ...(chosen.shift ? { headShift: chosen.shift } : {}) }, training: { ...(manifest.training as object), devMacroF1: chosenMacroF1 } });
         }
-        headShift = chosen;
+        decoding = chosen.decoding;
+        headShift = chosen.shift;
       } finally {
         selected.dispose();
       }
@@ -371,8 +388,13 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
     lambda.dispose();
   }
   const dev0 = bestDev ?? (JSON.parse(await readFile(join(opts.out, 'report-dev.json'), 'utf8')) as EvalReport);
-  opts.onProgress?.({ phase: 'done', fraction: 1, message: `best epoch ${bestEpoch}, head shift ${headShift}, dev macro-F1 ${(100 * dev0.macro.f1).toFixed(2)}` });
-  return { bestEpoch, epochsRun: epoch - 1, dev: dev0, lambda: finalLambda, headShift, seconds: secondsBefore + (performance.now() - started) / 1000 };
+  opts.onProgress?.({ phase: 'done', fraction: 1, message: `best epoch ${bestEpoch}, ${decodingName(decoding)} decoding, head shift ${headShift}, dev macro-F1 ${(100 * dev0.macro.f1).toFixed(2)}` });
+  return { bestEpoch, epochsRun: epoch - 1, dev: dev0, lambda: finalLambda, headShift, decoding, seconds: secondsBefore + (performance.now() - started) / 1000 };
+}
+
+/** How a decoding is named in progress messages. */
+function decodingName(d: Decoding): string {
+  return d.candidates ? 'candidates' : d.constrained ? 'constrained' : 'free';
 }
 
 /** `x` with each entry zeroed with probability `rate` and the rest scaled by 1/(1 − rate) (in place). */

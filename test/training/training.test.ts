@@ -1,6 +1,6 @@
 // LAGAMC training: targets, the hybrid loss (its semantic term reaches the generator and the
 // adapter; λ stays inside (0, 1)), the label head's own learning rate, resuming an interrupted run reproduces the uninterrupted one,
-// a cancel from a timer stops training mid-epoch, the head shift is chosen on dev, a model refuses a label file that changed since training,
+// a cancel from a timer stops training mid-epoch, the decoding and head shift are chosen on dev, a model refuses a label file that changed since training,
 // and the default SVM head and the projection head (svm: false) each save what they read and predict dev as training scored it.
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -14,10 +14,10 @@ import { parseLabelFile, type LabelSet } from '../../engine/data/labels';
 import { demo } from '../../engine/demo/paths';
 import type { SentenceEncoder } from '../../engine/encoders/encoder';
 import { loadEncoder } from '../../engine/encoders/index';
-import { LagamcWeights } from '../../engine/model/lagamc/folder';
+import { LagamcWeights, loadLinearSvm, loadTextFeatures } from '../../engine/model/lagamc/folder';
 import { evaluateModel } from '../../engine/model/evaluate';
 import { loadPredictor } from '../../engine/model/load';
-import { CompactGenerator } from '../../engine/models/compact/model';
+import { CompactGenerator, encoderInput } from '../../engine/models/compact/model';
 import { Vocab } from '../../engine/models/compact/vocab';
 import { initBackend } from '../../engine/tf/backend';
 import { registerGradients } from '../../engine/tf/gradients';
@@ -25,7 +25,7 @@ import { LambdaWeight, expectedMeaning, semanticLoss } from '../../engine/traini
 import { labelHeadLoss } from '../../engine/training/labelHeadLoss';
 import { AdamW } from '../../engine/training/optimizer';
 import { NONE_TARGET, targetText, writtenLabels } from '../../engine/training/targets';
-import { HEAD_SHIFTS, trainLagamc, type TrainOptions } from '../../engine/training/trainer';
+import { HEAD_SHIFTS, MARGIN_WEIGHT, trainLagamc, type TrainOptions } from '../../engine/training/trainer';
 
 let encoder: SentenceEncoder;
 let set: LabelSet;
@@ -159,22 +159,24 @@ test('a cancel that arrives from the event loop (Ctrl-C, a client request) stops
   assert.ok(steps < train.length / 4, `stopped after ${steps} steps, not within the first epoch`);
 });
 
-test('the head shift is chosen on dev after training (best dev macro-F1, smaller shift on ties) and prediction applies it; a fixed shift skips the choice', async () => {
+test('the decoding (free or candidates) and head shift are chosen on dev after training (best dev macro-F1, earlier pair on ties) and prediction applies them; a fixed shift leaves only the decoding to choose', async () => {
   const root = mkdtempSync(join(tmpdir(), 'lagamc-shift-'));
   const out = join(root, 'model');
-  const shifts: [number, number][] = [];
+  const tried = new Map<string, number>();
   const result = await trainLagamc(set, train, dev, encoder, options(out, { epochs: 3, onProgress: (e) => {
-    const m = e.message?.match(/^head shift (\S+):/);
-    if (m) shifts.push([Number(m[1]), e.metrics!.devMacroF1!]);
+    const m = e.message?.match(/^(\w+) decoding, head shift (\S+):/);
+    if (m) tried.set(`${m[1]} ${m[2]}`, e.metrics!.devMacroF1!);
   } }));
   const log = readFileSync(join(out, 'train-log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { epoch: number; devMacroF1: number });
-  const tried = new Map([[0, log.find((r) => r.epoch === result.bestEpoch)!.devMacroF1], ...shifts]);
-  assert.deepEqual([...tried.keys()], HEAD_SHIFTS);
-  const best = Math.max(...tried.values());
-  const chosen = HEAD_SHIFTS.find((s) => tried.get(s) === best)!;
-  assert.equal(result.headShift, chosen);
-  const manifest = JSON.parse(readFileSync(join(out, 'lagamc-model.json'), 'utf8')) as { settings: { headShift?: number } };
-  assert.equal(manifest.settings.headShift ?? 0, chosen);
+  const all = new Map([['free 0', log.find((r) => r.epoch === result.bestEpoch)!.devMacroF1], ...tried]);
+  assert.deepEqual([...all.keys()], ['free', 'candidates'].flatMap((d) => HEAD_SHIFTS.map((s) => `${d} ${s}`)));
+  const best = Math.max(...all.values());
+  const [mode, shift] = [...all.keys()].find((k) => all.get(k) === best)!.split(' ') as [string, string];
+  assert.equal(result.headShift, Number(shift));
+  assert.equal(result.decoding.candidates ?? false, mode === 'candidates');
+  const manifest = JSON.parse(readFileSync(join(out, 'lagamc-model.json'), 'utf8')) as { settings: { headShift?: number; decoding?: { candidates?: boolean } } };
+  assert.equal(manifest.settings.headShift ?? 0, Number(shift));
+  assert.equal(manifest.settings.decoding?.candidates ?? false, mode === 'candidates');
   const report = JSON.parse(readFileSync(join(out, 'report-dev.json'), 'utf8')) as { macro: { f1: number } };
   assert.equal(report.macro.f1, best);
   // The saved model predicts dev as the choice saw it.
@@ -188,7 +190,7 @@ test('the head shift is chosen on dev after training (best dev macro-F1, smaller
   const fixed = await trainLagamc(set, train, dev, encoder, options(fixedOut, { epochs: 1, headShift: 1.5, onProgress: (e) => e.message && fixedMessages.push(e.message) }));
   assert.equal(fixed.headShift, 1.5);
   assert.equal((JSON.parse(readFileSync(join(fixedOut, 'lagamc-model.json'), 'utf8')) as { settings: { headShift?: number } }).settings.headShift, 1.5);
-  assert.ok(!fixedMessages.some((m) => m.startsWith('head shift')));
+  assert.deepEqual(fixedMessages.filter((m) => /head shift \S+:/.test(m)).map((m) => m.split(':')[0]), ['candidates decoding, head shift 1.5']);
 });
 
 test('predict refuses a model whose label file changed since training', async () => {
@@ -217,10 +219,10 @@ test('predict refuses a model whose label file changed since training', async ()
   await assert.rejects(loadPredictor(out), /x\.labels\.jsonc no longer matches the model .*re-described: praise.*Retrain/);
 });
 
-test('the default head is the Platt-scaled SVMs (svm.json written, no projection); with svm: false it is the trained projection; each saved model predicts dev as training scored it', async () => {
+test('the default head is the scaled SVM margins (svm.json written, no projection, biases held at 0, candidates decoding: only labels the head holds); with svm: false it is the trained projection; each saved model predicts dev as training scored it', async () => {
   for (const svmHead of [true, false]) {
     const out = join(mkdtempSync(join(tmpdir(), 'lagamc-svm-')), 'model');
-    const result = await trainLagamc(set, train, dev, encoder, options(out, { epochs: 2, headShift: 0, ...(svmHead ? {} : { svm: false }) }));
+    const result = await trainLagamc(set, train, dev, encoder, options(out, { epochs: 2, headShift: 0, ...(svmHead ? { decoding: { candidates: true } } : { svm: false }) }));
     assert.equal(existsSync(join(out, 'svm.json')), svmHead);
     const weights = await LagamcWeights.load(out);
     if (svmHead) {
@@ -229,6 +231,30 @@ test('the default head is the Platt-scaled SVMs (svm.json written, no projection
       assert.equal(svm.labels, set.labels.length);
       assert.equal(weights.generator.config.margins, true);
       assert.ok(weights.generator.params.wm && !weights.generator.params.wb && !weights.generator.params.wl);
+      // The biases are held at 0 (p = σ(a·m)) while the margin weights learn.
+      assert.ok(weights.generator.params.bl.dataSync().every((b) => b === 0));
+      assert.ok(weights.generator.params.wm.dataSync().some((a) => a !== MARGIN_WEIGHT));
+      // Candidates decoding: every predicted label is one the head holds (p ≥ 0.5).
+      const manifest = JSON.parse(readFileSync(join(out, 'lagamc-model.json'), 'utf8')) as { settings: { decoding?: object } };
+      assert.deepEqual(manifest.settings.decoding, { candidates: true });
+      const features = (await loadTextFeatures(out))!;
+      const svms = (await loadLinearSvm(out))!;
+      const texts = dev.map((e) => e.text);
+      const u = await encoder.encode(texts.map(encoderInput));
+      const labels = set.labels.length;
+      const p = tf.tidy(() => tf.slice(weights.generator.condition(tf.tensor2d(u, [texts.length, encoder.dim]), null, tf.tensor2d(svms.margins(texts.map((t) => features.row(t))), [texts.length, labels])).x, [0, encoder.dim], [texts.length, labels]).dataSync());
+      const predictor = await loadPredictor(out);
+      const predictions = await predictor.predict(texts);
+      predictor.dispose();
+      let held = 0;
+      predictions.forEach((q, i) => {
+        for (const { label } of q.labels) {
+          const j = set.labels.findIndex((l) => l.name === label);
+          assert.ok(p[i * labels + j]! >= 0.5, `dev text ${i}: ${label} predicted at head probability ${p[i * labels + j]}`);
+          held++;
+        }
+      });
+      assert.ok(held > 0, "no label predicted on dev");
     } else {
       assert.equal(weights.generator.config.margins, undefined);
       assert.ok(!weights.generator.params.wm && weights.generator.params.wb && weights.generator.params.wl);

@@ -117,12 +117,12 @@ export async function runTraining(values: Values, io: Io, signal: AbortSignal): 
   const base = str(values, 'base');
   if (base) {
     if (options.resume) throw new UsageError('--resume is not supported with --base (LoRA runs keep only the best epoch\'s adapter)');
-    for (const f of ['bag-terms', 'no-svm', 'label-balance', 'label-head', 'label-rows', 'head-learning-rate', 'head-shift', 'threads', 'num-beams', 'constrained']) if (values[f] !== undefined) throw new UsageError(`--${f} applies to the compact generator only (without --base); decoding of a --base model is chosen at predict/eval time`);
+    for (const f of ['bag-terms', 'no-svm', 'label-balance', 'label-head', 'label-rows', 'head-learning-rate', 'head-shift', 'threads', 'num-beams', 'constrained', 'candidates', 'free']) if (values[f] !== undefined) throw new UsageError(`--${f} applies to the compact generator only (without --base); decoding of a --base model is chosen at predict/eval time`);
     const { resume: _resume, lambda, bagTerms: _bagTerms, svm: _svm, labelBalance: _labelBalance, labelHead: _labelHead, decoding: _decoding, ...common } = options;
     if (lambda !== undefined && lambda !== 1) throw new UsageError('--base trains with cross-entropy only (λ = 1)');
     const r = await trainLora(set, train, dev, encoder, { ...common, base, epochs: num(values, 'epochs', 5, { min: 1, integer: true }), batchSize: num(values, 'batch-size', 8, { min: 1, integer: true }), learningRate: num(values, 'learning-rate', 1e-3, { min: 0 }), rank: num(values, 'rank', 2, { min: 1, integer: true }) });
     if (io.interactive) io.err('');
-    return { result: { ...r, lambda: 1, headShift: 0 }, out };
+    return { result: { ...r, lambda: 1, headShift: 0, decoding: {} }, out };
   }
   const result = await trainLagamc(set, train, dev, encoder, options);
   if (io.interactive) io.err('');
@@ -136,8 +136,8 @@ export const train: Command = {
   options: trainOptions,
   async run({ values, io, signal }) {
     const { result, out } = await runTraining(values, io, signal);
-    if (flag(values, 'json')) io.out(JSON.stringify({ out, bestEpoch: result.bestEpoch, epochs: result.epochsRun, seconds: result.seconds, lambda: result.lambda, headShift: result.headShift, dev: { microF1: result.dev.micro.f1, macroF1: result.dev.macro.f1 } }, null, 2));
-    else io.out(`wrote ${out}: best epoch ${result.bestEpoch} of ${result.epochsRun}${result.headShift ? `, head shift ${result.headShift}` : ''}, dev micro-F1 ${pct(result.dev.micro.f1)}, macro-F1 ${pct(result.dev.macro.f1)}, ${result.seconds.toFixed(0)} s`);
+    if (flag(values, 'json')) io.out(JSON.stringify({ out, bestEpoch: result.bestEpoch, epochs: result.epochsRun, seconds: result.seconds, lambda: result.lambda, headShift: result.headShift, decoding: result.decoding, dev: { microF1: result.dev.micro.f1, macroF1: result.dev.macro.f1 } }, null, 2));
+    else io.out(`wrote ${out}: best epoch ${result.bestEpoch} of ${result.epochsRun}${result.decoding.candidates ? ', candidates decoding' : ''}${result.headShift ? `, head shift ${result.headShift}` : ''}, dev micro-F1 ${pct(result.dev.micro.f1)}, macro-F1 ${pct(result.dev.macro.f1)}, ${result.seconds.toFixed(0)} s`);
     return EXIT.ok;
   },
 };
