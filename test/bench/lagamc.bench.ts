@@ -87,16 +87,20 @@ function writeTable(): void {
   writeSection(
   TITLE,
   'npm run bench lagamc',
-  `Compact generator trained from scratch with the defaults of \`lagamc train\` (a label head that Platt-scales each label's linear SVM on the TF-IDF terms of the whole text, C = 1, weights starting at ${MARGIN_WEIGHT} and biases at 0, out-of-fold margins on training texts (with \`--no-svm\`: a head on the frozen USE-lite vector and a projection of the TF-IDF terms, its biases starting at the labels' prior odds); a GRU decoder conditioned on the USE-lite vector of the text's first ${ENCODER_CHARS} characters (through dropout ${DEFAULT_ENCODER_DROPOUT} in training; none with \`--no-svm\`) and the head's label probabilities (the gold labels instead for a share ${DEFAULT_GOLD_CONDITIONING} of training texts; none with \`--no-svm\`), decoding over the descriptions' words, ending before a repeated sentence, verbatim copies of label sentences restored to their spelling before matching; ${DEFAULT_LABEL_ROWS} label rows per batch; rare-label weighting α = 0.5; batches of at most 128 texts and 8,192 target tokens; learning rate ${DEFAULT_LEARNING_RATE}, ${DEFAULT_HEAD_LEARNING_RATE} for the label head; greedy decoding; after training, the shift added to the head's logits before the decoder reads them is chosen on dev among ${HEAD_SHIFTS.join(', ')}), matcher with the trained adapter, threshold 0.4; backend ${backend}, ${threads} threads per step; at most ${epochs} epochs, early stopping after 4 without dev gain; model selected on dev macro-F1 of generated predictions. Reuters's dev split is a seeded 10% of train. Peak RSS is the benchmark process's running maximum. References on this machine: TF-IDF + linear SVM 87.2 / 46.4 (Reuters) and 63.2 / 51.9 (CAVES) micro / macro-F1; Renee (paper) 90.29 / 66.21 and 79.46 / 67.93.
+  `Compact generator trained from scratch with the defaults of \`lagamc train\` (a label head that scales each label's linear SVM margin on the TF-IDF terms of the whole text, C = 1, p = σ(a·m), a starting at ${MARGIN_WEIGHT}, biases held at 0, out-of-fold margins on training texts (with \`--no-svm\`: a head on the frozen USE-lite vector and a projection of the TF-IDF terms, its biases starting at the labels' prior odds); a GRU decoder conditioned on the USE-lite vector of the text's first ${ENCODER_CHARS} characters (through dropout ${DEFAULT_ENCODER_DROPOUT} in training; none with \`--no-svm\`) and the head's label probabilities (the gold labels instead for a share ${DEFAULT_GOLD_CONDITIONING} of training texts; none with \`--no-svm\`), decoding over the descriptions' words, ending before a repeated sentence, verbatim copies of label sentences restored to their spelling before matching; ${DEFAULT_LABEL_ROWS} label rows per batch; rare-label weighting α = 0.5; batches of at most 128 texts and 8,192 target tokens; learning rate ${DEFAULT_LEARNING_RATE}, ${DEFAULT_HEAD_LEARNING_RATE} for the label head; greedy decoding; after training, the decoding (free, or candidates: only the sentences of the labels the head holds) and the shift added to the head's logits before the decoder reads them are chosen on dev among ${HEAD_SHIFTS.join(', ')}), matcher with the trained adapter, threshold 0.4; backend ${backend}, ${threads} threads per step; at most ${epochs} epochs, early stopping after 4 without dev gain; model selected on dev macro-F1 of generated predictions. Reuters's dev split is a seeded 10% of train. Peak RSS is the benchmark process's running maximum. References on this machine: TF-IDF + linear SVM 87.2 / 46.4 (Reuters) and 63.2 / 51.9 (CAVES) micro / macro-F1; Renee (paper) 90.29 / 66.21 and 79.46 / 67.93.
 
-| run | micro-F1 | macro-F1 | rare-label macro-F1 | hallucinated sentences % | best / run epochs | head shift | training min | peak RSS GiB | commit |
+| run | micro-F1 | macro-F1 | rare-label macro-F1 | hallucinated sentences % | best / run epochs | head shift, decoding | training min | peak RSS GiB | commit |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |
 ${rows.join('\n')}`,
 );
 }
 
 
-async function run(name: string, set: LabelSet, text: string, train: Example[], dev: Example[], test: Example[], extra: Partial<TrainOptions> = {}, decodings: [string, Decoding][] = []): Promise<void> {
+/**
+ * Trains `name` and reports it on test with its own decoding, then with each of `decodings`; with
+ * `otherMode`, also with the decoding mode (free or candidates) that dev did not choose.
+ */
+async function run(name: string, set: LabelSet, text: string, train: Example[], dev: Example[], test: Example[], extra: Partial<TrainOptions> = {}, decodings: [string, Decoding][] = [], otherMode = false): Promise<void> {
   if (only && !only.some((o) => name.includes(o))) return;
   const out = await mkdtemp(join(tmpdir(), 'lagamc-bench-'));
   // The model checks its label file at prediction time: runs whose descriptions are composed here
@@ -107,11 +111,12 @@ async function run(name: string, set: LabelSet, text: string, train: Example[], 
   const result = await trainLagamc(set, train, dev, encoder, { out, labelFile, labelFileText: text, encoderSpec: DEFAULT_ENCODER, epochs, cacheDir, onProgress: (e) => e.message && e.phase === 'evaluate' && console.error(`${name}: ${e.message}`), ...extra });
   const trainSeconds = (performance.now() - started) / 1000;
   const predictor = await loadPredictor(out);
-  for (const [how, decoding] of [['', {}] as [string, Decoding], ...decodings]) {
+  const other: [string, Decoding][] = !otherMode ? [] : result.decoding.candidates ? [['free decoding', { constrained: false, candidates: false }]] : [['candidates decoding', { candidates: true }]];
+  for (const [how, decoding] of [['', {}] as [string, Decoding], ...other, ...decodings]) {
     const { report } = await evaluateModel(predictor, test, { decoding });
     const row = how
       ? `| ${name}, ${how} (same model) | ${(100 * report.micro.f1).toFixed(2)} | ${(100 * report.macro.f1).toFixed(2)} | ${(100 * report.rare.macroF1).toFixed(2)} | ${report.hallucinationRate === null ? '' : (100 * report.hallucinationRate).toFixed(1)} | | | | | ${commit()} |`
-      : `| ${name} | ${(100 * report.micro.f1).toFixed(2)} | ${(100 * report.macro.f1).toFixed(2)} | ${(100 * report.rare.macroF1).toFixed(2)} | ${report.hallucinationRate === null ? '' : (100 * report.hallucinationRate).toFixed(1)} | ${result.bestEpoch}/${result.epochsRun} | ${result.headShift} | ${(trainSeconds / 60).toFixed(1)} | ${rss().toFixed(2)} | ${commit()} |`;
+      : `| ${name} | ${(100 * report.micro.f1).toFixed(2)} | ${(100 * report.macro.f1).toFixed(2)} | ${(100 * report.rare.macroF1).toFixed(2)} | ${report.hallucinationRate === null ? '' : (100 * report.hallucinationRate).toFixed(1)} | ${result.bestEpoch}/${result.epochsRun} | ${result.headShift}, ${result.decoding.candidates ? 'candidates' : 'free'} | ${(trainSeconds / 60).toFixed(1)} | ${rss().toFixed(2)} | ${commit()} |`;
     add(name, row);
     console.log(row);
     writeTable();
@@ -148,7 +153,7 @@ const caves = await (async () => {
   const z = evaluate(test.map((e) => e.labels ?? []), zs.map((p) => p.labels.map((l) => l.label)), { labels: set.labels.map((l) => l.name), scores: zs.map((p) => p.scores) });
   add(ZERO_SHOT, `| ${ZERO_SHOT} | ${(100 * z.micro.f1).toFixed(2)} | ${(100 * z.macro.f1).toFixed(2)} | ${(100 * z.rare.macroF1).toFixed(2)} | | | | | | ${commit()} |`);
   svmBaseline(CAVES_SVM, set, train, test);
-  await run(CAVES_MAIN, set, text, train, dev, test, {}, [['3-beam search', { numBeams: 3 }], ['constrained to the descriptions', { constrained: true }]]);
+  await run(CAVES_MAIN, set, text, train, dev, test, {}, [['3-beam search', { numBeams: 3 }], ['constrained to the descriptions', { constrained: true, candidates: false }]], true);
   await run(CAVES_NO_SVM, set, text, train, dev, test, { svm: false });
   return { set, text, train, dev, test };
 })();
@@ -168,7 +173,7 @@ const caves = await (async () => {
   const set: LabelSet = { ...named, labels: named.labels.map((l) => ({ ...l, description: offline.find((o) => o.label === l.name)!.description })) };
   svmBaseline(REUTERS_SVM, set, train, test);
   const labelFileText = JSON.stringify({ labels: set.labels.map((l) => ({ name: l.name, description: l.description, ...(l.longName ? { longName: l.longName } : {}) })) });
-  await run(REUTERS_MAIN, set, labelFileText, train, dev, test);
+  await run(REUTERS_MAIN, set, labelFileText, train, dev, test, {}, [], true);
   await run(REUTERS_NO_SVM, set, labelFileText, train, dev, test, { svm: false });
 }
 
