@@ -1,7 +1,8 @@
 // Prediction with a LAGAMC model: the generator, reading the label head's probabilities (from the
 // text's encoder vector and TF-IDF terms, or its SVM margins) with the model's head shift, writes
 // descriptions autoregressively (greedy or beam search, optionally constrained to the label
-// sentences, ending at a repeated sentence), copies of label sentences get their own spelling back
+// sentences or, with `candidates`, to the sentences of the labels the head holds; ending at a
+// repeated sentence), copies of label sentences get their own spelling back
 // (verbatim.ts), and the matcher maps each generated sentence to the most similar label description, through the
 // encoder adapter trained with the model. Sentences under the threshold are hallucinated matches:
 // reported, not used. With `fallback`, a text whose sentences matched nothing gets the label its

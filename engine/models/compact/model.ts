@@ -6,12 +6,13 @@
 //    projection, the text's features then being f = [u ; tanh(tfidf·Wb + bb)] (f = u without a bag);
 //  - a label head gives each label a probability, trained by its own binary cross-entropy beside the
 //    generator's loss: with `margins` (the default of `lagamc train`), p = σ(wm ⊙ m + bl) from
-//    each label's linear SVM margin m on the TF-IDF terms (linearSvm.ts; Platt scaling, learned on
-//    out-of-fold margins), else (`--no-svm`) p = σ(f·Wl + bl) from the features f;
+//    each label's linear SVM margin m on the TF-IDF terms (linearSvm.ts; wm learned on out-of-fold
+//    margins, bl held at 0 by the trainer), else (`--no-svm`) p = σ(f·Wl + bl) from the features f;
 //  - a one-layer GRU decoder (hidden 256) writes the target, conditioned on c = [u ; p] at every step
 //    (initial state tanh(c·W0) and c added to each step's gate inputs);
 //  - it decodes over the words of the label descriptions only (a few hundred tokens), so the
-//    output layer is a small matrix product.
+//    output layer is a small matrix product; constrained decoding can restrict each input to some
+//    of the label sentences (`candidates`: the predictor passes the labels its head holds).
 // Embedding lookups are one-hot matrix products (gather's gradient needs UnsortedSegmentSum, which
 // the wasm backend lacks). In training the recurrence runs as one op with its own backward pass
 // (gruSequence.ts), and everything else takes one matrix product for all steps.
