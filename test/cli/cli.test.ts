@@ -29,6 +29,9 @@ test('help lists every command; unknown commands and flags are usage errors (exi
   const flag = await run('stats', 'x.jsonl', '--no-such-flag');
   assert.equal(flag.code, 2);
   assert.match(flag.err, /no-such-flag/);
+  const modes = await run('predict', '--model', join(tmp, 'no-model'), '--text', 'x', '--candidates', '--free');
+  assert.equal(modes.code, 2);
+  assert.match(modes.err, /--candidates and --free exclude each other/);
   const sub = await run('validate', '--help');
   assert.match(sub.out, /^Usage: lagamc validate FILE\.\.\. \[--labels F\]/);
 });

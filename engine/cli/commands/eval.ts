@@ -84,11 +84,12 @@ async function evalModel({ values, io, signal }: CommandContext): Promise<number
   const dir = required(values, 'model');
   const testFile = required(values, 'test');
   if (str(values, 'gold') || str(values, 'pred')) throw new UsageError('--model/--test and --gold/--pred are two different modes');
+  const decoding = decodingOptions(values);
   const predictor = await loadPredictor(dir);
   try {
     const { examples } = await loadExamples(testFile);
     const freq = await trainFrequencies(str(values, 'train'));
-    const { report } = await evaluateModel(predictor, examples, { signal, decoding: decodingOptions(values), ...(freq ? { trainFrequencies: freq } : {}), onProgress: (e) => io.interactive && io.err(`\r${e.message}`) });
+    const { report } = await evaluateModel(predictor, examples, { signal, decoding, ...(freq ? { trainFrequencies: freq } : {}), onProgress: (e) => io.interactive && io.err(`\r${e.message}`) });
     await writeJsonAtomic(join(dir, 'report-test.json'), { test: testFile, ...report });
     if (flag(values, 'json')) io.out(JSON.stringify(report, null, 2));
     else {

@@ -49,8 +49,8 @@ export const predict: Command = {
     let dispose = () => {};
     if (modelDir) {
       for (const f of ['top-k', 'threshold', 'thresholds', 'fallback', 'labels', 'encoder']) if (values[f] !== undefined) throw new UsageError(`--${f} applies to --zero-shot only`);
-      const predictor = await loadPredictor(modelDir);
       const decoding = decodingOptions(values);
+      const predictor = await loadPredictor(modelDir);
       run = (texts) => predictor.predict(texts, { signal, ...batch, decoding });
       dispose = () => predictor.dispose();
     } else {
