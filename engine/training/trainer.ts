@@ -10,9 +10,9 @@
 // token-capped batches (batches.ts) that also hold label rows (labelRows.ts: each label's sentence
 // taught from that label alone); after every epoch the model really generates for the dev texts,
 // the matcher maps the sentences to labels, and the epoch with the best dev macro-F1 is kept (never
-// test data, never teacher-forced outputs; by default with `candidates` decoding: only the labels
-// the head holds may be written). Early stopping after `patience` epochs without improvement. Then
-// the head shift is chosen on dev (HEAD_SHIFTS).
+// test data, never teacher-forced outputs). Early stopping after `patience` epochs without
+// improvement. Then the decoding (free, or `candidates`: only the labels the head holds may be
+// written) and the head shift (HEAD_SHIFTS) are chosen on dev.
 // Each step's batch is cut into shards computed by parallel threads (gradientThreads.ts).
 // Each epoch ends with an atomic checkpoint; `resume` continues from it and, since batches depend
 // only on (seed, epoch), reproduces the uninterrupted run (with the same number of threads).
@@ -392,8 +392,8 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
   return { bestEpoch, epochsRun: epoch - 1, dev: dev0, lambda: finalLambda, headShift, decoding, seconds: secondsBefore + (performance.now() - started) / 1000 };
 }
 
-/** How a decoding is named in progress messages. */
-function decodingName(d: Decoding): string {
+/** How a decoding is named in progress messages and benchmark tables. */
+export function decodingName(d: Decoding): string {
   return d.candidates ? 'candidates' : d.constrained ? 'constrained' : 'free';
 }
 

@@ -34,7 +34,7 @@ import type { Decoding } from '../../engine/model/prediction';
 import { LinearSvm } from '../../engine/models/compact/linearSvm';
 import { ENCODER_CHARS } from '../../engine/models/compact/model';
 import { TextFeatures } from '../../engine/models/compact/textFeatures';
-import { DEFAULT_EPOCHS, DEFAULT_HEAD_LEARNING_RATE, DEFAULT_LABEL_ROWS, DEFAULT_LEARNING_RATE, DEFAULT_ENCODER_DROPOUT, DEFAULT_GOLD_CONDITIONING, HEAD_SHIFTS, MARGIN_WEIGHT, trainLagamc, type TrainOptions } from '../../engine/training/trainer';
+import { DEFAULT_EPOCHS, DEFAULT_HEAD_LEARNING_RATE, DEFAULT_LABEL_ROWS, DEFAULT_LEARNING_RATE, DEFAULT_ENCODER_DROPOUT, DEFAULT_GOLD_CONDITIONING, HEAD_SHIFTS, MARGIN_WEIGHT, decodingName, trainLagamc, type TrainOptions } from '../../engine/training/trainer';
 import { defaultThreads } from '../../engine/training/gradientThreads';
 import { hasShared, repoRoot, sharedPath } from '../helpers/shared';
 import { commit, writeSection } from './report';
@@ -116,7 +116,7 @@ async function run(name: string, set: LabelSet, text: string, train: Example[], 
     const { report } = await evaluateModel(predictor, test, { decoding });
     const row = how
       ? `| ${name}, ${how} (same model) | ${(100 * report.micro.f1).toFixed(2)} | ${(100 * report.macro.f1).toFixed(2)} | ${(100 * report.rare.macroF1).toFixed(2)} | ${report.hallucinationRate === null ? '' : (100 * report.hallucinationRate).toFixed(1)} | | | | | ${commit()} |`
-      : `| ${name} | ${(100 * report.micro.f1).toFixed(2)} | ${(100 * report.macro.f1).toFixed(2)} | ${(100 * report.rare.macroF1).toFixed(2)} | ${report.hallucinationRate === null ? '' : (100 * report.hallucinationRate).toFixed(1)} | ${result.bestEpoch}/${result.epochsRun} | ${result.headShift}, ${result.decoding.candidates ? 'candidates' : 'free'} | ${(trainSeconds / 60).toFixed(1)} | ${rss().toFixed(2)} | ${commit()} |`;
+      : `| ${name} | ${(100 * report.micro.f1).toFixed(2)} | ${(100 * report.macro.f1).toFixed(2)} | ${(100 * report.rare.macroF1).toFixed(2)} | ${report.hallucinationRate === null ? '' : (100 * report.hallucinationRate).toFixed(1)} | ${result.bestEpoch}/${result.epochsRun} | ${result.headShift}, ${decodingName(result.decoding)} | ${(trainSeconds / 60).toFixed(1)} | ${rss().toFixed(2)} | ${commit()} |`;
     add(name, row);
     console.log(row);
     writeTable();
