@@ -3,10 +3,10 @@
 // generator learns to write the target descriptions under the hybrid loss (hybridLoss.ts), its
 // cross-entropy weighted towards rare labels (labelBalance.ts), plus the label head's binary
 // cross-entropy (labelHeadLoss.ts; the head has its own learning rate). By default (`svm`) each
-// label's linear SVM is fitted on the TF-IDF rows before the first epoch (linearSvm.ts) and the head
-// scales its margins (p = σ(a·m), a starting at MARGIN_WEIGHT; the per-label biases are held at 0),
-// reading out-of-fold margins on training texts; with `svm: false` the head reads the encoder vector and a
-// trained TF-IDF projection, its biases starting at the labels' prior odds. Training runs in
+// label's linear SVM is fitted on the TF-IDF rows (word terms and char n-grams) before the first
+// epoch (linearSvm.ts) and the head scales its margins (p = σ(a·m), a starting at MARGIN_WEIGHT; the
+// per-label biases are held at 0), reading out-of-fold margins on training texts; with `svm: false`
+// the head reads the encoder vector and a trained TF-IDF projection of the word terms, its biases starting at the labels' prior odds. Training runs in
 // token-capped batches (batches.ts) that also hold label rows (labelRows.ts: each label's sentence
 // taught from that label alone); after every epoch the model really generates for the dev texts,
 // the matcher maps the sentences to labels, and the epoch with the best dev macro-F1 is kept (never
@@ -56,6 +56,7 @@ import { targetText, writableSentences, writtenLabels, type TargetMode } from '.
 
 export const DEFAULT_TOKEN_BUDGET = 8192;
 export const DEFAULT_EPOCHS = 10;
+export const DEFAULT_CHAR_GRAMS = 30_000;
 export const DEFAULT_LEARNING_RATE = 6e-3;
 /** The label head (and its TF-IDF projection) learns faster than the decoder: its rare labels need it. */
 export const DEFAULT_HEAD_LEARNING_RATE = 0.01;
@@ -97,6 +98,8 @@ export interface TrainOptions {
   hidden?: number;
   /** Most TF-IDF terms the generator reads (default 10,000; 0: the encoder's vector only). */
   bagTerms?: number;
+  /** Most character 3–5-grams the linear SVMs read beside the terms (default 30,000 with the SVM head; 0: words only; not read without it). */
+  charGrams?: number;
   /** Dropout on the TF-IDF entries during training (default 0.3). */
   bagDropout?: number;
   /**
@@ -193,14 +196,15 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
   await cache.save();
 
   const bagTerms = opts.bagTerms ?? 10_000;
-  const features = bagTerms > 0 ? TextFeatures.fit(train.map((e) => e.text), { maxTerms: bagTerms }) : null;
+  const svmHead = labelHead > 0 && bagTerms > 0 && (opts.svm ?? true);
+  const features = bagTerms > 0 ? TextFeatures.fit(train.map((e) => e.text), { maxTerms: bagTerms, maxCharGrams: svmHead ? (opts.charGrams ?? DEFAULT_CHAR_GRAMS) : 0 }) : null;
   const trainBags = features ? train.map((e) => features.row(e.text)) : null;
   const devBags = features ? dev.map((e) => features.row(e.text)) : null;
   const bagDropout = opts.bagDropout ?? 0.3;
   let svm: LinearSvm | null = null;
   let trainMargins: Float32Array | null = null;
-  if (labelHead > 0 && features && trainBags && (opts.svm ?? true)) {
-    opts.onProgress?.({ phase: 'prepare', fraction: 0, message: `fitting ${names.length} linear SVMs on ${features.size} TF-IDF terms (and out-of-fold margins)` });
+  if (svmHead && features && trainBags) {
+    opts.onProgress?.({ phase: 'prepare', fraction: 0, message: `fitting ${names.length} linear SVMs on ${features.terms.length} TF-IDF terms and ${features.charGrams.length} char n-grams (and out-of-fold margins)` });
     svm = LinearSvm.fit(trainBags, trainGolds, names.length, features.size, { seed });
     trainMargins = LinearSvm.outOfFold(trainBags, trainGolds, names.length, features.size, { seed });
   }

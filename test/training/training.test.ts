@@ -219,7 +219,7 @@ test('predict refuses a model whose label file changed since training', async ()
   await assert.rejects(loadPredictor(out), /x\.labels\.jsonc no longer matches the model .*re-described: praise.*Retrain/);
 });
 
-test('the default head is the scaled SVM margins (svm.json written, no projection, biases held at 0, candidates decoding: only labels the head holds); with svm: false it is the trained projection; each saved model predicts dev as training scored it', async () => {
+test('the default head is the scaled SVM margins (svm.json written, over terms and char n-grams, no projection, biases held at 0, candidates decoding: only labels the head holds); with svm: false it is the trained projection; each saved model predicts dev as training scored it', async () => {
   for (const svmHead of [true, false]) {
     const out = join(mkdtempSync(join(tmpdir(), 'lagamc-svm-')), 'model');
     const result = await trainLagamc(set, train, dev, encoder, options(out, { epochs: 2, headShift: 0, ...(svmHead ? { decoding: { candidates: true } } : { svm: false }) }));
@@ -239,6 +239,8 @@ test('the default head is the scaled SVM margins (svm.json written, no projectio
       assert.deepEqual(manifest.settings.decoding, { candidates: true });
       const features = (await loadTextFeatures(out))!;
       const svms = (await loadLinearSvm(out))!;
+      // The SVMs read the word terms and char n-grams (one weight per feature and a bias).
+      assert.ok(features.charGrams.length > 0 && svms.terms === features.terms.length + features.charGrams.length);
       const texts = dev.map((e) => e.text);
       const u = await encoder.encode(texts.map(encoderInput));
       const labels = set.labels.length;
@@ -258,6 +260,9 @@ test('the default head is the scaled SVM margins (svm.json written, no projectio
     } else {
       assert.equal(weights.generator.config.margins, undefined);
       assert.ok(!weights.generator.params.wm && weights.generator.params.wb && weights.generator.params.wl);
+      // The projection reads the word terms only.
+      const features = (await loadTextFeatures(out))!;
+      assert.ok(features.charGrams.length === 0 && weights.generator.config.bagSize === features.terms.length);
     }
     weights.dispose();
     const predictor = await loadPredictor(out);

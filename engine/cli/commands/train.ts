@@ -11,7 +11,7 @@ import type { ProgressEvent } from '../../progress';
 import { seededRng, shuffle } from '../../random';
 import { initBackend } from '../../tf/backend';
 import { trainLora } from '../../training/loraTrainer';
-import { DEFAULT_EPOCHS, DEFAULT_HEAD_LEARNING_RATE, DEFAULT_LABEL_ROWS, DEFAULT_LEARNING_RATE, HEAD_SHIFTS, trainLagamc, type TrainOptions, type TrainResult } from '../../training/trainer';
+import { DEFAULT_CHAR_GRAMS, DEFAULT_EPOCHS, DEFAULT_HEAD_LEARNING_RATE, DEFAULT_LABEL_ROWS, DEFAULT_LEARNING_RATE, HEAD_SHIFTS, trainLagamc, type TrainOptions, type TrainResult } from '../../training/trainer';
 import { EXIT, UsageError, flag, jsonOption, num, required, str, type Command, type Io, type Values } from '../command';
 import { pct } from '../format';
 import { csvFlags, csvOptions, decodingFlags, decodingOptions } from './shared';
@@ -57,6 +57,7 @@ export const trainOptions = {
   'head-shift': { type: 'string', placeholder: 'X', description: `fix the shift added to the label head's logits before the decoder reads them (default: chosen on dev among ${HEAD_SHIFTS.join(', ')})` },
   'head-learning-rate': { type: 'string', placeholder: 'X', description: `peak learning rate of the label head and its TF-IDF projection (default ${DEFAULT_HEAD_LEARNING_RATE})` },
   'bag-terms': { type: 'string', placeholder: 'N', description: 'most TF-IDF terms the generator reads besides the sentence encoder (default 10000; 0 = encoder only)' },
+  'char-grams': { type: 'string', placeholder: 'N', description: `most character 3-5-grams the linear SVMs read beside the TF-IDF terms (default ${DEFAULT_CHAR_GRAMS}; 0 = words only)` },
   'label-head': { type: 'string', placeholder: 'X', description: 'weight of the label head\'s loss; the decoder reads the head\'s label probabilities (default 1; 0 = no head, the decoder reads the TF-IDF projection)' },
   'label-rows': { type: 'string', placeholder: 'N', description: `extra rows per batch that teach the decoder each label's sentence from its label alone (default ${DEFAULT_LABEL_ROWS}; 0 = off; needs the label head)` },
   'no-svm': { type: 'boolean', description: "the label head reads a trained projection of the TF-IDF terms and the encoder's vector, instead of one Platt-scaled linear SVM per label on the terms" },
@@ -100,6 +101,7 @@ export async function runTraining(values: Values, io: Io, signal: AbortSignal): 
     learningRate: num(values, 'learning-rate', DEFAULT_LEARNING_RATE, { min: 0 }),
     headLearningRate: num(values, 'head-learning-rate', DEFAULT_HEAD_LEARNING_RATE, { min: 0 }),
     bagTerms: num(values, 'bag-terms', 10_000, { min: 0, integer: true }),
+    charGrams: num(values, 'char-grams', DEFAULT_CHAR_GRAMS, { min: 0, integer: true }),
     labelBalance: num(values, 'label-balance', 0.5, { min: 0, max: 1 }),
     labelHead: num(values, 'label-head', 1, { min: 0 }),
     labelRows: num(values, 'label-rows', DEFAULT_LABEL_ROWS, { min: 0, integer: true }),
@@ -117,8 +119,8 @@ export async function runTraining(values: Values, io: Io, signal: AbortSignal): 
   const base = str(values, 'base');
   if (base) {
     if (options.resume) throw new UsageError('--resume is not supported with --base (LoRA runs keep only the best epoch\'s adapter)');
-    for (const f of ['bag-terms', 'no-svm', 'label-balance', 'label-head', 'label-rows', 'head-learning-rate', 'head-shift', 'threads', 'num-beams', 'constrained', 'candidates', 'free']) if (values[f] !== undefined) throw new UsageError(`--${f} applies to the compact generator only (without --base); decoding of a --base model is chosen at predict/eval time`);
-    const { resume: _resume, lambda, bagTerms: _bagTerms, svm: _svm, labelBalance: _labelBalance, labelHead: _labelHead, decoding: _decoding, ...common } = options;
+    for (const f of ['bag-terms', 'char-grams', 'no-svm', 'label-balance', 'label-head', 'label-rows', 'head-learning-rate', 'head-shift', 'threads', 'num-beams', 'constrained', 'candidates', 'free']) if (values[f] !== undefined) throw new UsageError(`--${f} applies to the compact generator only (without --base); decoding of a --base model is chosen at predict/eval time`);
+    const { resume: _resume, lambda, bagTerms: _bagTerms, charGrams: _charGrams, svm: _svm, labelBalance: _labelBalance, labelHead: _labelHead, decoding: _decoding, ...common } = options;
     if (lambda !== undefined && lambda !== 1) throw new UsageError('--base trains with cross-entropy only (λ = 1)');
     const r = await trainLora(set, train, dev, encoder, { ...common, base, epochs: num(values, 'epochs', 5, { min: 1, integer: true }), batchSize: num(values, 'batch-size', 8, { min: 1, integer: true }), learningRate: num(values, 'learning-rate', 1e-3, { min: 0 }), rank: num(values, 'rank', 2, { min: 1, integer: true }) });
     if (io.interactive) io.err('');

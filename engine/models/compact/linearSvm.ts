@@ -7,7 +7,8 @@
 // Each label's SVM minimises ½‖w‖² + C Σᵢ max(0, 1 − yᵢ w·xᵢ)² (squared hinge loss, as
 // scikit-learn's LinearSVC; the bias is w's weight on a constant feature 1), solved by dual
 // coordinate descent (Hsieh et al., ICML 2008): one dual variable αᵢ ≥ 0 per text, w = Σ αᵢ yᵢ xᵢ,
-// passes over the texts in a seeded order until the projected gradient spans less than `tolerance`.
+// passes over the texts in a seeded order until the projected gradient spans less than `tolerance`;
+// texts that are safely outside the margin drop out of the passes (shrinking, as liblinear).
 //
 // The head learns on training texts, whose margins an SVM trained on them overstates; it therefore
 // reads out-of-fold margins there (outOfFold: each text scored by the SVMs trained without its fold),
@@ -57,14 +58,29 @@ export class LinearSvm {
     for (let j = 0; j < labels; j++) {
       const w = weights.subarray(j * width, (j + 1) * width);
       const alpha = new Float64Array(rows.length);
+      // Shrinking (liblinear's): a text at αᵢ = 0 whose gradient exceeds the last pass's largest
+      // projected gradient leaves the active set; once the active texts converge, all texts are
+      // checked again, and the fit ends only when they all have.
+      const order = [...rows.keys()];
+      let active = rows.length;
+      let highBefore = Infinity;
       for (let pass = 0; pass < passes; pass++) {
         let [low, high] = [Infinity, -Infinity];
-        for (const i of shuffle([...rows.keys()], rng)) {
+        const visit = shuffle(order.slice(0, active), rng);
+        order.splice(0, active, ...visit);
+        for (let s = 0; s < active; s++) {
+          const i = order[s]!;
           const r = rows[i]!;
           const y = positive[i]!.has(j) ? 1 : -1;
           let wx = w[terms]!;
           for (let k = 0; k < r.index.length; k++) wx += w[r.index[k]!]! * r.value[k]!;
           const g = y * wx - 1 + diagonal * alpha[i]!;
+          if (alpha[i] === 0 && g > highBefore) {
+            active--;
+            [order[s], order[active]] = [order[active]!, order[s]!];
+            s--;
+            continue;
+          }
           const projected = alpha[i] === 0 ? Math.min(g, 0) : g;
           low = Math.min(low, projected);
           high = Math.max(high, projected);
@@ -75,7 +91,13 @@ export class LinearSvm {
           for (let k = 0; k < r.index.length; k++) w[r.index[k]!]! += step * r.value[k]!;
           w[terms]! += step;
         }
-        if (high - low < tolerance) break;
+        if (high - low < tolerance) {
+          if (active === rows.length) break;
+          active = rows.length;
+          highBefore = Infinity;
+          continue;
+        }
+        highBefore = high > 0 ? high : Infinity;
       }
     }
     return new LinearSvm(labels, terms, weights);
