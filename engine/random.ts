@@ -15,9 +15,9 @@ export function seededRng(seed: number): Rng {
   };
 }
 
-/** Fisher–Yates shuffle in place. */
-export function shuffle<T>(items: T[], rng: Rng): T[] {
-  for (let i = items.length - 1; i > 0; i--) {
+/** Fisher–Yates shuffle in place of the first `count` items (default all); the rest stay put. */
+export function shuffle<T>(items: T[], rng: Rng, count = items.length): T[] {
+  for (let i = count - 1; i > 0; i--) {
     const j = Math.floor(rng() * (i + 1));
     [items[i], items[j]] = [items[j]!, items[i]!];
   }

@@ -32,6 +32,9 @@ test('help lists every command; unknown commands and flags are usage errors (exi
   const modes = await run('predict', '--model', join(tmp, 'no-model'), '--text', 'x', '--candidates', '--free');
   assert.equal(modes.code, 2);
   assert.match(modes.err, /--candidates and --free exclude each other/);
+  const headless = await run('train', '--train', join(tmp, 'none.jsonl'), '--labels', join(tmp, 'none.labels.jsonc'), '--out', join(tmp, 'no-model'), '--candidates', '--label-head', '0');
+  assert.equal(headless.code, 2);
+  assert.match(headless.err, /--candidates needs the label head/);
   const sub = await run('validate', '--help');
   assert.match(sub.out, /^Usage: lagamc validate FILE\.\.\. \[--labels F\]/);
 });

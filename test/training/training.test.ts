@@ -271,3 +271,13 @@ test('the default head is the scaled SVM margins (svm.json written, over terms a
     assert.ok(Math.abs(report.macro.f1 - result.dev.macro.f1) < 1e-9, `${svmHead ? 'SVM head' : 'projection head'}: ${report.macro.f1} vs ${result.dev.macro.f1}`);
   }
 });
+
+test('a model without label head trains free decoding only, and refuses candidates decoding naming its folder', async () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'lagamc-headless-')), 'model');
+  const result = await trainLagamc(set, train, dev, encoder, options(out, { epochs: 1, labelHead: 0 }));
+  assert.deepEqual(result.decoding, {});
+  const predictor = await loadPredictor(out);
+  assert.equal((await predictor.predict([dev[0]!.text])).length, 1);
+  await assert.rejects(predictor.predict([dev[0]!.text], { decoding: { candidates: true } }), (e: Error) => e.message.startsWith(`${out}: candidates decoding needs the generator's label head`));
+  predictor.dispose();
+});

@@ -78,6 +78,7 @@ export const trainOptions = {
 export async function runTraining(values: Values, io: Io, signal: AbortSignal): Promise<{ result: TrainResult; out: string }> {
   const out = required(values, 'out');
   const labelFile = required(values, 'labels');
+  if (flag(values, 'candidates') && num(values, 'label-head', 1, { min: 0 }) === 0) throw new UsageError('--candidates needs the label head: it writes only the labels the head holds (drop --label-head 0)');
   const { set, text } = await readLabelFile(labelFile);
   const seed = num(values, 'seed', 1, { integer: true });
   const csv = csvOptions(values);

@@ -138,8 +138,9 @@ export class LagamcPredictor implements Predictor {
 
   /** Generated text for each input text. */
   async generate(texts: readonly string[], opts: PredictOptions = {}): Promise<string[]> {
-    const x = await this.encoder.encode(texts.map(encoderInput), { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.batchSize ? { batchSize: opts.batchSize } : {}) });
     const decode = decodeOptions({ ...this.settings.decoding, ...opts.decoding }, this.vocab, () => this.constraint);
+    if (decode.headCandidates && !this.weights.generator.config.labels) throw new Error(`${this.dir}: candidates decoding needs the generator's label head, and this model has none (trained with --label-head 0)`);
+    const x = await this.encoder.encode(texts.map(encoderInput), { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.batchSize ? { batchSize: opts.batchSize } : {}) });
     return generateTexts(this.weights, this.vocab, this.verbatim, generatorInputs(texts, x, this.encoder.dim, this.features, this.svm), decode, this.settings.headShift ?? 0);
   }
 

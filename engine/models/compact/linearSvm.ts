@@ -66,8 +66,7 @@ export class LinearSvm {
       let highBefore = Infinity;
       for (let pass = 0; pass < passes; pass++) {
         let [low, high] = [Infinity, -Infinity];
-        const visit = shuffle(order.slice(0, active), rng);
-        order.splice(0, active, ...visit);
+        shuffle(order, rng, active);
         for (let s = 0; s < active; s++) {
           const i = order[s]!;
           const r = rows[i]!;
