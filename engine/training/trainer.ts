@@ -3,8 +3,8 @@
 // generator learns to write the target descriptions under the hybrid loss (hybridLoss.ts), its
 // cross-entropy weighted towards rare labels (labelBalance.ts), plus the label head's binary
 // cross-entropy (labelHeadLoss.ts; the head has its own learning rate). By default (`svm`) each
-// label's linear SVM is fitted on the TF-IDF rows (word terms and char n-grams) and the text's
-// encoder vector before the first epoch (linearSvm.ts) and the head scales its margins (p = σ(a·m), a starting at MARGIN_WEIGHT; the
+// label's linear SVM is fitted on the TF-IDF rows (word terms and char n-grams) before the first
+// epoch (linearSvm.ts) and the head scales its margins (p = σ(a·m), a starting at MARGIN_WEIGHT; the
 // per-label biases are held at 0), reading out-of-fold margins on training texts; with `svm: false`
 // the head reads the encoder vector and a trained TF-IDF projection of the word terms, its biases starting at the labels' prior odds. Training runs in
 // token-capped batches (batches.ts) that also hold label rows (labelRows.ts: each label's sentence
@@ -39,7 +39,7 @@ import { readManifest, writeManifest } from '../model/manifest';
 import type { Prediction } from '../model/prediction';
 import { DEFAULT_SIZES, encoderInput, type CompactConfig, type DecodeOptions } from '../models/compact/model';
 import { LinearSvm } from '../models/compact/linearSvm';
-import { TextFeatures, withVectors, type SparseRow } from '../models/compact/textFeatures';
+import { TextFeatures } from '../models/compact/textFeatures';
 import { Vocab } from '../models/compact/vocab';
 import type { ProgressListener } from '../progress';
 import { seededRng } from '../random';
@@ -116,8 +116,6 @@ export interface TrainOptions {
   goldConditioning?: number;
   /** Whether the label head is the labels' Platt-scaled linear SVMs (linearSvm.ts; default true; needs the head and TF-IDF terms). */
   svm?: boolean;
-  /** Whether the SVMs also read the text's unit-norm encoder vector after its TF-IDF row (textFeatures.ts `withVectors`; default true). */
-  svmEncoder?: boolean;
   /** Decoding of dev predictions (default greedy, free); without `constrained` or `candidates` given, candidates decoding is also tried on dev after training. */
   decoding?: Decoding;
   /** Weight of the label head's loss (labelHeadLoss.ts; default 1; 0: a generator without label head). */
@@ -205,18 +203,14 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
   const bagDropout = opts.bagDropout ?? 0.3;
   let svm: LinearSvm | null = null;
   let trainMargins: Float32Array | null = null;
-  const svmEncoder = svmHead && (opts.svmEncoder ?? true);
-  const svmRows = (bags: readonly SparseRow[], vectors: Float32Array) => (svmEncoder && features ? withVectors(bags, vectors, dim, features.size) : bags);
   if (svmHead && features && trainBags) {
-    opts.onProgress?.({ phase: 'prepare', fraction: 0, message: `fitting ${names.length} linear SVMs on ${features.terms.length} TF-IDF terms, ${features.charGrams.length} char n-grams${svmEncoder ? ` and the ${dim}-dimensional encoder vector` : ''} (and out-of-fold margins)` });
-    const rows = svmRows(trainBags, trainX);
-    const width = features.size + (svmEncoder ? dim : 0);
-    svm = LinearSvm.fit(rows, trainGolds, names.length, width, { seed });
-    trainMargins = LinearSvm.outOfFold(rows, trainGolds, names.length, width, { seed });
+    opts.onProgress?.({ phase: 'prepare', fraction: 0, message: `fitting ${names.length} linear SVMs on ${features.terms.length} TF-IDF terms and ${features.charGrams.length} char n-grams (and out-of-fold margins)` });
+    svm = LinearSvm.fit(trainBags, trainGolds, names.length, features.size, { seed });
+    trainMargins = LinearSvm.outOfFold(trainBags, trainGolds, names.length, features.size, { seed });
   }
   const encoderDropout = opts.encoderDropout ?? (svm ? DEFAULT_ENCODER_DROPOUT : 0);
   const goldConditioning = labelHead > 0 ? (opts.goldConditioning ?? (svm ? DEFAULT_GOLD_CONDITIONING : 0)) : 0;
-  const devInputs: GeneratorInputs = { vectors: devX, dim, bags: devBags, margins: svm && devBags ? svm.margins(svmRows(devBags, devX)) : null };
+  const devInputs: GeneratorInputs = { vectors: devX, dim, bags: devBags, margins: svm && devBags ? svm.margins(devBags) : null };
   const config: CompactConfig = { vocabSize: vocab.size, inputDim: dim, bagSize: features?.size ?? 0, bagDim: DEFAULT_SIZES.bagDim, labels: labelHead > 0 ? names.length : 0, ...(svm ? { margins: true } : {}), hidden: opts.hidden ?? DEFAULT_SIZES.hidden, embedding: DEFAULT_SIZES.embedding, maxLength: Math.min(DEFAULT_SIZES.maxLength * 2, Math.max(...ids.map((t) => t.length)) + 8), seed };
   const adapterRank = opts.adapterRank ?? 16;
   const initialHead = svm ? { bl: new Float32Array(names.length), wm: new Float32Array(names.length).fill(MARGIN_WEIGHT) } : { bl: priorLogits(train.map((e) => e.labels ?? []), names) };
@@ -237,7 +231,7 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
   let decoding: Decoding = opts.decoding ?? {};
   const modeGiven = decoding.constrained !== undefined || decoding.candidates !== undefined;
   const decodingChoices: Decoding[] = [decoding, ...(labelHead > 0 && !modeGiven ? [{ ...decoding, candidates: true }] : [])];
-  const settings: LagamcSettings = { encoder: opts.encoderSpec, generator: config, targets: mode, fallback: opts.fallback ?? false, labelFile: resolve(opts.labelFile), labelsHash: labelsHash(set), ...(opts.threshold !== undefined ? { threshold: opts.threshold } : {}), decoding, ...(labelHead > 0 && opts.headShift ? { headShift: opts.headShift } : {}), ...(svmEncoder ? { svmEncoder } : {}) };
+  const settings: LagamcSettings = { encoder: opts.encoderSpec, generator: config, targets: mode, fallback: opts.fallback ?? false, labelFile: resolve(opts.labelFile), labelsHash: labelsHash(set), ...(opts.threshold !== undefined ? { threshold: opts.threshold } : {}), decoding, ...(labelHead > 0 && opts.headShift ? { headShift: opts.headShift } : {}) };
   let constraint: SentenceConstraint | undefined;
   const devDecode = (d: Decoding) => decodeOptions(d, vocab, () => (constraint ??= labelConstraint(set, vocab, mode)));
   const verbatim = labelVerbatim(set, mode);

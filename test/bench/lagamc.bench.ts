@@ -3,10 +3,10 @@
 // none, so its descriptions are composed offline from its training split (engine/descriptions).
 // Every run uses the default settings of `lagamc train` unless its row says otherwise. Also on CAVES:
 // the paper's ablations (CE only, λ = 1; label names as targets), our own (the generator without
-// label head; without TF-IDF terms; SVMs without char n-grams or without the encoder vector; without rare-label weighting; without label rows), a model
+// label head; without TF-IDF terms; SVMs without char n-grams; without rare-label weighting; without label rows), a model
 // trained on offline descriptions, the selected model under other decodings (beam search,
 // constrained), and the model-free zero-shot matcher. On both datasets, the projection head
-// (`--no-svm`) and the default head's linear SVMs alone (margin > 0; also without the encoder vector, and on word terms only), which
+// (`--no-svm`) and the default head's linear SVMs alone (margin > 0; also on word terms only), which
 // show what the rest of the model adds to them. Texts are embedded once into .lagamc-cache (shared with the other
 // benchmarks).
 // BENCH_EPOCHS overrides the epochs (default: the trainer's). BENCH_ONLY (comma-separated parts of
@@ -32,8 +32,8 @@ import { loadPredictor } from '../../engine/model/load';
 import { initBackend } from '../../engine/tf/backend';
 import type { Decoding } from '../../engine/model/prediction';
 import { LinearSvm } from '../../engine/models/compact/linearSvm';
-import { ENCODER_CHARS, encoderInput } from '../../engine/models/compact/model';
-import { TextFeatures, withVectors } from '../../engine/models/compact/textFeatures';
+import { ENCODER_CHARS } from '../../engine/models/compact/model';
+import { TextFeatures } from '../../engine/models/compact/textFeatures';
 import { DEFAULT_CHAR_GRAMS, DEFAULT_EPOCHS, DEFAULT_HEAD_LEARNING_RATE, DEFAULT_LABEL_ROWS, DEFAULT_LEARNING_RATE, DEFAULT_ENCODER_DROPOUT, DEFAULT_GOLD_CONDITIONING, HEAD_SHIFTS, MARGIN_WEIGHT, decodingName, trainLagamc, type TrainOptions } from '../../engine/training/trainer';
 import { defaultThreads } from '../../engine/training/gradientThreads';
 import { hasShared, repoRoot, sharedPath } from '../helpers/shared';
@@ -56,8 +56,6 @@ const CAVES_MAIN = 'CAVES: LAGAMC (learned λ, human descriptions)';
 const REUTERS_MAIN = 'Reuters-21578: LAGAMC (offline descriptions)';
 const CAVES_SVM = 'CAVES: linear SVMs alone (the label head before scaling, margin > 0)';
 const REUTERS_SVM = 'Reuters-21578: linear SVMs alone (the label head before scaling, margin > 0)';
-const CAVES_CHAR_SVM = 'CAVES: linear SVMs on terms and char n-grams (no encoder vector, margin > 0)';
-const REUTERS_CHAR_SVM = 'Reuters-21578: linear SVMs on terms and char n-grams (no encoder vector, margin > 0)';
 const CAVES_WORD_SVM = 'CAVES: linear SVMs on the word terms only (no char n-grams, margin > 0)';
 const REUTERS_WORD_SVM = 'Reuters-21578: linear SVMs on the word terms only (no char n-grams, margin > 0)';
 const CAVES_NO_SVM = 'CAVES: LAGAMC with the projection head (--no-svm)';
@@ -68,13 +66,12 @@ const ABLATIONS: [string, Partial<TrainOptions>][] = [
   ['CAVES: ablation, no label head (the decoder reads the TF-IDF projection)', { labelHead: 0 }],
   ['CAVES: ablation, USE vector only (no TF-IDF terms)', { bagTerms: 0 }],
   ['CAVES: ablation, SVMs on word terms only (no char n-grams)', { charGrams: 0 }],
-  ['CAVES: ablation, SVMs without the encoder vector', { svmEncoder: false }],
   ['CAVES: ablation, no rare-label weighting (α = 0)', { labelBalance: 0 }],
   ['CAVES: ablation, no label rows', { labelRows: 0 }],
 ];
 const CAVES_OFFLINE = 'CAVES: LAGAMC on offline descriptions (no LLM)';
 /** Table rows in this order; each run's rows start with its name. */
-const RUNS = [ZERO_SHOT, CAVES_WORD_SVM, CAVES_CHAR_SVM, CAVES_SVM, CAVES_MAIN, CAVES_NO_SVM, REUTERS_WORD_SVM, REUTERS_CHAR_SVM, REUTERS_SVM, REUTERS_MAIN, REUTERS_NO_SVM, ...ABLATIONS.map(([name]) => name), CAVES_OFFLINE];
+const RUNS = [ZERO_SHOT, CAVES_WORD_SVM, CAVES_SVM, CAVES_MAIN, CAVES_NO_SVM, REUTERS_WORD_SVM, REUTERS_SVM, REUTERS_MAIN, REUTERS_NO_SVM, ...ABLATIONS.map(([name]) => name), CAVES_OFFLINE];
 /** Rows measured by this process, by run. */
 const measured = new Map<string, string[]>();
 const add = (name: string, row: string) => measured.set(name, [...(measured.get(name) ?? []), row]);
@@ -93,7 +90,7 @@ function writeTable(): void {
   writeSection(
   TITLE,
   'npm run bench lagamc',
-  `Compact generator trained from scratch with the defaults of \`lagamc train\` (a label head that scales each label's linear SVM margin on the TF-IDF terms, ${DEFAULT_CHAR_GRAMS.toLocaleString('en')} char 3-5-grams of the whole text and the unit-norm USE-lite vector, C = 1, p = σ(a·m), a starting at ${MARGIN_WEIGHT}, biases held at 0, out-of-fold margins on training texts (with \`--no-svm\`: a head on the frozen USE-lite vector and a projection of the TF-IDF terms, its biases starting at the labels' prior odds); a GRU decoder conditioned on the USE-lite vector of the text's first ${ENCODER_CHARS} characters (through dropout ${DEFAULT_ENCODER_DROPOUT} in training; none with \`--no-svm\`) and the head's label probabilities (the gold labels instead for a share ${DEFAULT_GOLD_CONDITIONING} of training texts; none with \`--no-svm\`), decoding over the descriptions' words, ending before a repeated sentence, verbatim copies of label sentences restored to their spelling before matching; ${DEFAULT_LABEL_ROWS} label rows per batch; rare-label weighting α = 0.5; batches of at most 128 texts and 8,192 target tokens; learning rate ${DEFAULT_LEARNING_RATE}, ${DEFAULT_HEAD_LEARNING_RATE} for the label head; greedy decoding; after training, the decoding (free, or candidates: only the sentences of the labels the head holds) and the shift added to the head's logits before the decoder reads them are chosen on dev among ${HEAD_SHIFTS.join(', ')}), matcher with the trained adapter, threshold 0.4; backend ${backend}, ${threads} threads per step; at most ${epochs} epochs, early stopping after 4 without dev gain; model selected on dev macro-F1 of generated predictions. Reuters's dev split is a seeded 10% of train. Peak RSS is the benchmark process's running maximum. References on this machine: TF-IDF + linear SVM 87.2 / 46.4 (Reuters) and 63.2 / 51.9 (CAVES) micro / macro-F1; Renee (paper) 90.29 / 66.21 and 79.46 / 67.93.
+  `Compact generator trained from scratch with the defaults of \`lagamc train\` (a label head that scales each label's linear SVM margin on the TF-IDF terms and ${DEFAULT_CHAR_GRAMS.toLocaleString('en')} char 3-5-grams of the whole text, C = 1, p = σ(a·m), a starting at ${MARGIN_WEIGHT}, biases held at 0, out-of-fold margins on training texts (with \`--no-svm\`: a head on the frozen USE-lite vector and a projection of the TF-IDF terms, its biases starting at the labels' prior odds); a GRU decoder conditioned on the USE-lite vector of the text's first ${ENCODER_CHARS} characters (through dropout ${DEFAULT_ENCODER_DROPOUT} in training; none with \`--no-svm\`) and the head's label probabilities (the gold labels instead for a share ${DEFAULT_GOLD_CONDITIONING} of training texts; none with \`--no-svm\`), decoding over the descriptions' words, ending before a repeated sentence, verbatim copies of label sentences restored to their spelling before matching; ${DEFAULT_LABEL_ROWS} label rows per batch; rare-label weighting α = 0.5; batches of at most 128 texts and 8,192 target tokens; learning rate ${DEFAULT_LEARNING_RATE}, ${DEFAULT_HEAD_LEARNING_RATE} for the label head; greedy decoding; after training, the decoding (free, or candidates: only the sentences of the labels the head holds) and the shift added to the head's logits before the decoder reads them are chosen on dev among ${HEAD_SHIFTS.join(', ')}), matcher with the trained adapter, threshold 0.4; backend ${backend}, ${threads} threads per step; at most ${epochs} epochs, early stopping after 4 without dev gain; model selected on dev macro-F1 of generated predictions. Reuters's dev split is a seeded 10% of train. Peak RSS is the benchmark process's running maximum. References on this machine: TF-IDF + linear SVM 87.2 / 46.4 (Reuters) and 63.2 / 51.9 (CAVES) micro / macro-F1; Renee (paper) 90.29 / 66.21 and 79.46 / 67.93.
 
 | run | micro-F1 | macro-F1 | rare-label macro-F1 | hallucinated sentences % | best / run epochs | head shift, decoding | training min | peak RSS GiB | commit |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |
@@ -130,19 +127,13 @@ async function run(name: string, set: LabelSet, text: string, train: Example[], 
   predictor.dispose();
 }
 
-/** The label head's SVMs alone, fitted as the trainer fits them (its TF-IDF terms, `charGrams` char n-grams and, with `withEncoder`, the encoder vector; default options), labels with margin > 0. */
-async function svmBaseline(name: string, set: LabelSet, train: Example[], test: Example[], charGrams: number, withEncoder: boolean): Promise<void> {
+/** The label head's SVMs alone, fitted as the trainer fits them (its TF-IDF terms and `charGrams` char n-grams, default options), labels with margin > 0. */
+function svmBaseline(name: string, set: LabelSet, train: Example[], test: Example[], charGrams: number): void {
   if (only && !only.some((o) => name.includes(o))) return;
   const names = set.labels.map((l) => l.name);
   const features = TextFeatures.fit(train.map((e) => e.text), { maxCharGrams: charGrams });
-  const cache = new EmbeddingCache({ dir: cacheDir });
-  const rows = async (xs: Example[]) => {
-    const bags = xs.map((e) => features.row(e.text));
-    return withEncoder ? withVectors(bags, await cache.encode(encoder, xs.map((e) => encoderInput(e.text))), encoder.dim, features.size) : bags;
-  };
-  const svm = LinearSvm.fit(await rows(train), train.map((e) => (e.labels ?? []).map((l) => names.indexOf(l))), names.length, features.size + (withEncoder ? encoder.dim : 0), { seed: 1 });
-  const margins = svm.margins(await rows(test));
-  await cache.save();
+  const svm = LinearSvm.fit(train.map((e) => features.row(e.text)), train.map((e) => (e.labels ?? []).map((l) => names.indexOf(l))), names.length, features.size, { seed: 1 });
+  const margins = svm.margins(test.map((e) => features.row(e.text)));
   const predicted = test.map((_, i) => names.filter((_, j) => margins[i * names.length + j]! > 0));
   const r = evaluate(test.map((e) => e.labels ?? []), predicted, { labels: names });
   const row = `| ${name} | ${(100 * r.micro.f1).toFixed(2)} | ${(100 * r.macro.f1).toFixed(2)} | ${(100 * r.rare.macroF1).toFixed(2)} | | | | | | ${commit()} |`;
@@ -164,9 +155,8 @@ const caves = await (async () => {
   await cache.save();
   const z = evaluate(test.map((e) => e.labels ?? []), zs.map((p) => p.labels.map((l) => l.label)), { labels: set.labels.map((l) => l.name), scores: zs.map((p) => p.scores) });
   add(ZERO_SHOT, `| ${ZERO_SHOT} | ${(100 * z.micro.f1).toFixed(2)} | ${(100 * z.macro.f1).toFixed(2)} | ${(100 * z.rare.macroF1).toFixed(2)} | | | | | | ${commit()} |`);
-  await svmBaseline(CAVES_WORD_SVM, set, train, test, 0, false);
-  await svmBaseline(CAVES_CHAR_SVM, set, train, test, DEFAULT_CHAR_GRAMS, false);
-  await svmBaseline(CAVES_SVM, set, train, test, DEFAULT_CHAR_GRAMS, true);
+  svmBaseline(CAVES_WORD_SVM, set, train, test, 0);
+  svmBaseline(CAVES_SVM, set, train, test, DEFAULT_CHAR_GRAMS);
   await run(CAVES_MAIN, set, text, train, dev, test, {}, [['3-beam search', { numBeams: 3 }], ['constrained to the descriptions', { constrained: true, candidates: false }]], true);
   await run(CAVES_NO_SVM, set, text, train, dev, test, { svm: false });
   return { set, text, train, dev, test };
@@ -185,9 +175,8 @@ const caves = await (async () => {
   const named: LabelSet = { ...plain, labels: plain.labels.map((l) => ({ ...l, ...(longNames[l.name] ? { longName: longNames[l.name] } : {}) })) };
   const offline = await generateDescriptions(named, train, encoder);
   const set: LabelSet = { ...named, labels: named.labels.map((l) => ({ ...l, description: offline.find((o) => o.label === l.name)!.description })) };
-  await svmBaseline(REUTERS_WORD_SVM, set, train, test, 0, false);
-  await svmBaseline(REUTERS_CHAR_SVM, set, train, test, DEFAULT_CHAR_GRAMS, false);
-  await svmBaseline(REUTERS_SVM, set, train, test, DEFAULT_CHAR_GRAMS, true);
+  svmBaseline(REUTERS_WORD_SVM, set, train, test, 0);
+  svmBaseline(REUTERS_SVM, set, train, test, DEFAULT_CHAR_GRAMS);
   const labelFileText = JSON.stringify({ labels: set.labels.map((l) => ({ name: l.name, description: l.description, ...(l.longName ? { longName: l.longName } : {}) })) });
   await run(REUTERS_MAIN, set, labelFileText, train, dev, test, {}, [], true);
   await run(REUTERS_NO_SVM, set, labelFileText, train, dev, test, { svm: false });

@@ -3,7 +3,7 @@
 // for a bad file, and earlier models' words-only files still read.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { TextFeatures, withVectors } from '../../engine/models/compact/textFeatures';
+import { TextFeatures } from '../../engine/models/compact/textFeatures';
 import { seededRng } from '../../engine/random';
 
 const texts = ['Side effects of the vaccine', 'vaccine side effects again, side effects', 'Big pharma profits', 'pharma profits from the vaccine'];
@@ -47,19 +47,6 @@ test('char 3-5-grams form a second unit block after the terms and catch word for
   for (const g of [' vac', 'vacc', 'ccin']) assert.ok(grams.includes(g), g);
   assert.ok([...r.index].every((v, k) => k === 0 || v > r.index[k - 1]!));
   assert.equal(TextFeatures.fit(texts, { maxCharGrams: 5 }).charGrams.length, 5);
-});
-
-test('withVectors appends each text\'s encoder vector at unit norm after the row, leaving the row as it was', () => {
-  const f = TextFeatures.fit(texts, { maxCharGrams: 1000 });
-  const rows = ['Vaccines, side effects', 'no known word'].map((t) => f.row(t));
-  const vectors = Float32Array.from([3, 0, 4, 0, 0, 0]);
-  const out = withVectors(rows, vectors, 3, f.size);
-  assert.deepEqual([...out[0]!.index], [...rows[0]!.index, f.size, f.size + 1, f.size + 2]);
-  assert.deepEqual([...out[0]!.value.slice(rows[0]!.value.length)].map((v) => Math.round(v * 1e6) / 1e6), [0.6, 0, 0.8]);
-  assert.deepEqual([...out[0]!.value.slice(0, rows[0]!.value.length)], [...rows[0]!.value]);
-  // an all-zero vector stays zero (no division by 0)
-  assert.deepEqual([...out[1]!.value.slice(rows[1]!.value.length)], [0, 0, 0]);
-  assert.equal(rows[0]!.index.length + 3, out[0]!.index.length);
 });
 
 test('dense rows; dropout zeroes entries, scales the rest and repeats with the seed', () => {

@@ -18,7 +18,6 @@ import { LagamcWeights, loadLinearSvm, loadTextFeatures } from '../../engine/mod
 import { evaluateModel } from '../../engine/model/evaluate';
 import { loadPredictor } from '../../engine/model/load';
 import { CompactGenerator, encoderInput } from '../../engine/models/compact/model';
-import { withVectors } from '../../engine/models/compact/textFeatures';
 import { Vocab } from '../../engine/models/compact/vocab';
 import { initBackend } from '../../engine/tf/backend';
 import { registerGradients } from '../../engine/tf/gradients';
@@ -220,7 +219,7 @@ test('predict refuses a model whose label file changed since training', async ()
   await assert.rejects(loadPredictor(out), /x\.labels\.jsonc no longer matches the model .*re-described: praise.*Retrain/);
 });
 
-test('the default head is the scaled SVM margins (svm.json written, over terms, char n-grams and the encoder vector, no projection, biases held at 0, candidates decoding: only labels the head holds); with svm: false it is the trained projection; each saved model predicts dev as training scored it', async () => {
+test('the default head is the scaled SVM margins (svm.json written, over terms and char n-grams, no projection, biases held at 0, candidates decoding: only labels the head holds); with svm: false it is the trained projection; each saved model predicts dev as training scored it', async () => {
   for (const svmHead of [true, false]) {
     const out = join(mkdtempSync(join(tmpdir(), 'lagamc-svm-')), 'model');
     const result = await trainLagamc(set, train, dev, encoder, options(out, { epochs: 2, headShift: 0, ...(svmHead ? { decoding: { candidates: true } } : { svm: false }) }));
@@ -240,14 +239,12 @@ test('the default head is the scaled SVM margins (svm.json written, over terms, 
       assert.deepEqual(manifest.settings.decoding, { candidates: true });
       const features = (await loadTextFeatures(out))!;
       const svms = (await loadLinearSvm(out))!;
-      // The SVMs read the word terms, char n-grams and the encoder vector (one weight per feature and a bias).
-      assert.ok(features.charGrams.length > 0 && svms.terms === features.terms.length + features.charGrams.length + encoder.dim);
-      assert.equal((manifest.settings as { svmEncoder?: boolean }).svmEncoder, true);
+      // The SVMs read the word terms and char n-grams (one weight per feature and a bias).
+      assert.ok(features.charGrams.length > 0 && svms.terms === features.terms.length + features.charGrams.length);
       const texts = dev.map((e) => e.text);
       const u = await encoder.encode(texts.map(encoderInput));
       const labels = set.labels.length;
-      const margins = svms.margins(withVectors(texts.map((t) => features.row(t)), u, encoder.dim, features.size));
-      const p = tf.tidy(() => tf.slice(weights.generator.condition(tf.tensor2d(u, [texts.length, encoder.dim]), null, tf.tensor2d(margins, [texts.length, labels])).x, [0, encoder.dim], [texts.length, labels]).dataSync());
+      const p = tf.tidy(() => tf.slice(weights.generator.condition(tf.tensor2d(u, [texts.length, encoder.dim]), null, tf.tensor2d(svms.margins(texts.map((t) => features.row(t))), [texts.length, labels])).x, [0, encoder.dim], [texts.length, labels]).dataSync());
       const predictor = await loadPredictor(out);
       const predictions = await predictor.predict(texts);
       predictor.dispose();
@@ -273,20 +270,6 @@ test('the default head is the scaled SVM margins (svm.json written, over terms, 
     predictor.dispose();
     assert.ok(Math.abs(report.macro.f1 - result.dev.macro.f1) < 1e-9, `${svmHead ? 'SVM head' : 'projection head'}: ${report.macro.f1} vs ${result.dev.macro.f1}`);
   }
-});
-
-test('with svmEncoder: false the SVMs read the terms and char n-grams only, and the saved model predicts dev as training scored it', async () => {
-  const out = join(mkdtempSync(join(tmpdir(), 'lagamc-svm-words-')), 'model');
-  const result = await trainLagamc(set, train, dev, encoder, options(out, { epochs: 1, headShift: 0, svmEncoder: false }));
-  const features = (await loadTextFeatures(out))!;
-  const svms = (await loadLinearSvm(out))!;
-  assert.equal(svms.terms, features.size);
-  const manifest = JSON.parse(readFileSync(join(out, 'lagamc-model.json'), 'utf8')) as { settings: { svmEncoder?: boolean } };
-  assert.equal(manifest.settings.svmEncoder, undefined);
-  const predictor = await loadPredictor(out);
-  const { report } = await evaluateModel(predictor, dev);
-  predictor.dispose();
-  assert.ok(Math.abs(report.macro.f1 - result.dev.macro.f1) < 1e-9, `${report.macro.f1} vs ${result.dev.macro.f1}`);
 });
 
 test('a model without label head trains free decoding only, and refuses candidates decoding naming its folder', async () => {

@@ -61,7 +61,6 @@ export const trainOptions = {
   'label-head': { type: 'string', placeholder: 'X', description: 'weight of the label head\'s loss; the decoder reads the head\'s label probabilities (default 1; 0 = no head, the decoder reads the TF-IDF projection)' },
   'label-rows': { type: 'string', placeholder: 'N', description: `extra rows per batch that teach the decoder each label's sentence from its label alone (default ${DEFAULT_LABEL_ROWS}; 0 = off; needs the label head)` },
   'no-svm': { type: 'boolean', description: "the label head reads a trained projection of the TF-IDF terms and the encoder's vector, instead of one Platt-scaled linear SVM per label on the terms" },
-  'no-svm-encoder': { type: 'boolean', description: "the linear SVMs read the TF-IDF terms and char n-grams only, not the sentence encoder's vector" },
   'label-balance': { type: 'string', placeholder: 'X', description: 'weight rare labels up in the cross-entropy: exponent in [0, 1] (default 0.5; 0 = off)' },
   lambda: { type: 'string', placeholder: 'X', description: 'fix the hybrid-loss weight λ (1 = cross-entropy only); learned by default' },
   targets: { type: 'string', placeholder: 'T', description: '"descriptions" (default) or "names" (ablation: label names as targets)' },
@@ -109,7 +108,6 @@ export async function runTraining(values: Values, io: Io, signal: AbortSignal): 
     labelRows: num(values, 'label-rows', DEFAULT_LABEL_ROWS, { min: 0, integer: true }),
     decoding: decodingOptions(values),
     svm: !flag(values, 'no-svm'),
-    svmEncoder: !flag(values, 'no-svm-encoder'),
     fallback: flag(values, 'fallback'),
     resume: flag(values, 'resume'),
     signal,
@@ -122,8 +120,8 @@ export async function runTraining(values: Values, io: Io, signal: AbortSignal): 
   const base = str(values, 'base');
   if (base) {
     if (options.resume) throw new UsageError('--resume is not supported with --base (LoRA runs keep only the best epoch\'s adapter)');
-    for (const f of ['bag-terms', 'char-grams', 'no-svm', 'no-svm-encoder', 'label-balance', 'label-head', 'label-rows', 'head-learning-rate', 'head-shift', 'threads', 'num-beams', 'constrained', 'candidates', 'free']) if (values[f] !== undefined) throw new UsageError(`--${f} applies to the compact generator only (without --base); decoding of a --base model is chosen at predict/eval time`);
-    const { resume: _resume, lambda, bagTerms: _bagTerms, charGrams: _charGrams, svm: _svm, svmEncoder: _svmEncoder, labelBalance: _labelBalance, labelHead: _labelHead, decoding: _decoding, ...common } = options;
+    for (const f of ['bag-terms', 'char-grams', 'no-svm', 'label-balance', 'label-head', 'label-rows', 'head-learning-rate', 'head-shift', 'threads', 'num-beams', 'constrained', 'candidates', 'free']) if (values[f] !== undefined) throw new UsageError(`--${f} applies to the compact generator only (without --base); decoding of a --base model is chosen at predict/eval time`);
+    const { resume: _resume, lambda, bagTerms: _bagTerms, charGrams: _charGrams, svm: _svm, labelBalance: _labelBalance, labelHead: _labelHead, decoding: _decoding, ...common } = options;
     if (lambda !== undefined && lambda !== 1) throw new UsageError('--base trains with cross-entropy only (λ = 1)');
     const r = await trainLora(set, train, dev, encoder, { ...common, base, epochs: num(values, 'epochs', 5, { min: 1, integer: true }), batchSize: num(values, 'batch-size', 8, { min: 1, integer: true }), learningRate: num(values, 'learning-rate', 1e-3, { min: 0 }), rank: num(values, 'rank', 2, { min: 1, integer: true }) });
     if (io.interactive) io.err('');

@@ -42,8 +42,6 @@ export interface LagamcSettings {
   decoding?: Decoding;
   /** Added to the label head's logits before the decoder reads them (chosen on dev; absent: 0). */
   headShift?: number;
-  /** The linear SVMs also read the text's unit-norm encoder vector after its TF-IDF row (absent: no, as models before it). */
-  svmEncoder?: boolean;
   /** Absolute path of the label file trained with, and the hash of its labels. */
   labelFile: string;
   labelsHash: string;

@@ -17,7 +17,7 @@ import { Matcher } from '../../matching/matcher';
 import { SentenceConstraint } from '../../models/constrained';
 import type { LinearSvm } from '../../models/compact/linearSvm';
 import { encoderInput, type DecodeOptions } from '../../models/compact/model';
-import { TextFeatures, withVectors, type SparseRow } from '../../models/compact/textFeatures';
+import { TextFeatures, type SparseRow } from '../../models/compact/textFeatures';
 import { EOS, type Vocab } from '../../models/compact/vocab';
 import { joinDescriptions } from '../../matching/sentences';
 import { writableSentences, writtenLabels, type TargetMode } from '../../training/targets';
@@ -56,11 +56,10 @@ export interface GeneratorInputs {
   margins: Float32Array | null;
 }
 
-/** A predictor's inputs for texts whose encoder vectors are known; with `svmEncoder` the SVMs read the vectors after the TF-IDF rows. */
-export function generatorInputs(texts: readonly string[], vectors: Float32Array, dim: number, features: TextFeatures | null, svm: LinearSvm | null, svmEncoder = false): GeneratorInputs {
+/** A predictor's inputs for texts whose encoder vectors are known. */
+export function generatorInputs(texts: readonly string[], vectors: Float32Array, dim: number, features: TextFeatures | null, svm: LinearSvm | null): GeneratorInputs {
   const bags = features ? texts.map((t) => features.row(t)) : null;
-  const margins = svm && features && bags ? svm.margins(svmEncoder ? withVectors(bags, vectors, dim, features.size) : bags) : null;
-  return { vectors, dim, bags, margins };
+  return { vectors, dim, bags, margins: svm && bags ? svm.margins(bags) : null };
 }
 
 /** Generated text for each text (batched), with verbatim label sentences in their own spelling. */
@@ -142,7 +141,7 @@ export class LagamcPredictor implements Predictor {
     const decode = decodeOptions({ ...this.settings.decoding, ...opts.decoding }, this.vocab, () => this.constraint);
     if (decode.headCandidates && !this.weights.generator.config.labels) throw new Error(`${this.dir}: candidates decoding needs the generator's label head, and this model has none (trained with --label-head 0)`);
     const x = await this.encoder.encode(texts.map(encoderInput), { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.batchSize ? { batchSize: opts.batchSize } : {}) });
-    return generateTexts(this.weights, this.vocab, this.verbatim, generatorInputs(texts, x, this.encoder.dim, this.features, this.svm, this.settings.svmEncoder ?? false), decode, this.settings.headShift ?? 0);
+    return generateTexts(this.weights, this.vocab, this.verbatim, generatorInputs(texts, x, this.encoder.dim, this.features, this.svm), decode, this.settings.headShift ?? 0);
   }
 
   async predict(texts: readonly string[], opts: PredictOptions = {}): Promise<Prediction[]> {

@@ -88,27 +88,6 @@ function block(counts: Map<string, number>, index: ReadonlyMap<string, number>, 
   return pairs.map(([i, v]) => [i, v / norm]);
 }
 
-/**
- * Each row followed by its text's encoder vector scaled to unit norm, at indices offset .. offset + dim
- * (`vectors`: rows × dim): what the linear SVMs read by default, a third block of norm 1 beside the
- * terms and the char n-grams.
- */
-export function withVectors(rows: readonly SparseRow[], vectors: Float32Array, dim: number, offset: number): SparseRow[] {
-  return rows.map((r, i) => {
-    const v = vectors.subarray(i * dim, (i + 1) * dim);
-    const norm = Math.sqrt(v.reduce((s, x) => s + x * x, 0)) || 1;
-    const index = new Int32Array(r.index.length + dim);
-    const value = new Float32Array(r.value.length + dim);
-    index.set(r.index);
-    value.set(r.value);
-    for (let d = 0; d < dim; d++) {
-      index[r.index.length + d] = offset + d;
-      value[r.value.length + d] = v[d]! / norm;
-    }
-    return { index, value };
-  });
-}
-
 export class TextFeatures {
   private readonly index: Map<string, number>;
   private readonly charIndex: Map<string, number>;
