@@ -23,19 +23,20 @@ export function commit(): string {
   }
 }
 
-/** Replaces (or appends) the `## title` section of BENCHMARKS.md with `body`. */
-export function writeSection(title: string, command: string, body: string): void {
-  const file = join(repoRoot, 'BENCHMARKS.md');
+/**
+ * Replaces (or appends) the `## title` section of `file` with `body`. Paragraphs of the old section
+ * that start with "Note:" (written by hand: how rows measured at other commits relate) are kept,
+ * right after the new stamp.
+ */
+export function writeSection(title: string, command: string, body: string, file = join(repoRoot, 'BENCHMARKS.md')): void {
   const text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n\nEach section is written by its benchmark (`npm run bench [name]`).\n';
   const stamp = `Machine: ${machine()}. Date: ${new Date().toISOString().slice(0, 10)}. Commit: ${commit()}. Command: \`${command}\`.`;
-  const section = `## ${title}\n\n${stamp}\n\n${body.trim()}\n`;
   const start = text.indexOf(`\n## ${title}\n`);
-  let next: string;
-  if (start < 0) next = text.trimEnd() + '\n\n' + section;
-  else {
-    const end = text.indexOf('\n## ', start + 1);
-    next = text.slice(0, start + 1) + section + (end < 0 ? '' : text.slice(end));
-  }
+  const end = start < 0 ? -1 : text.indexOf('\n## ', start + 1);
+  const old = start < 0 ? '' : text.slice(start, end < 0 ? undefined : end);
+  const notes = old.split(/\n{2,}/).filter((p) => p.startsWith('Note:')).map((p) => p.trim() + '\n\n').join('');
+  const section = `## ${title}\n\n${stamp}\n\n${notes}${body.trim()}\n`;
+  const next = start < 0 ? text.trimEnd() + '\n\n' + section : text.slice(0, start + 1) + section + (end < 0 ? '' : text.slice(end));
   writeFileSync(file + '.tmp', next);
   renameSync(file + '.tmp', file);
 }
