@@ -4,6 +4,7 @@
 //   dist/worker.mjs  the server's job worker thread (model loading, prediction, training)
 //   dist/cli.mjs     the `lagamc` command line (bin/lagamc.cjs loads it)
 //   dist/gradientWorker.mjs  a training thread (engine/training/gradientThreads.ts starts it)
+//   dist/useWorker.mjs  an encoding thread of USE lite (engine/encoders/use/threads.ts starts it)
 // Packages that carry WebAssembly, model weights or native code stay external and are loaded from
 // node_modules at run time, so their data files resolve next to their code.
 import * as esbuild from 'esbuild';
@@ -41,4 +42,5 @@ await Promise.all([
   esbuild.build({ ...common, entryPoints: ['server/jobs/worker.ts'], outfile: 'dist/worker.mjs', format: 'esm', external, banner: esmBanner }),
   esbuild.build({ ...common, entryPoints: ['engine/cli/main.ts'], outfile: 'dist/cli.mjs', format: 'esm', external, banner: esmBanner }),
   esbuild.build({ ...common, entryPoints: ['engine/training/gradientWorker.ts'], outfile: 'dist/gradientWorker.mjs', format: 'esm', external, banner: esmBanner }),
+  esbuild.build({ ...common, entryPoints: ['engine/encoders/use/worker.ts'], outfile: 'dist/useWorker.mjs', format: 'esm', external, banner: esmBanner }),
 ]);

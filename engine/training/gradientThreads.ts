@@ -4,58 +4,18 @@
 // variables) one of the others, and the gradients are added. Per step a thread receives the
 // variables' current values and returns its gradients; the optimizer stays on the calling thread.
 // Results depend on the number of threads (the shards' sums are rounded differently), not on timing.
-import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import type { CompactConfig } from '../models/compact/model';
+import { WorkerChannel, startWorker, type WorkerError } from '../workers';
 import { batchTotals, shardGradients, splitShard, type Shard, type ShardModel, type StepParts } from './shards';
-
-/** Threads computing a step by default: the cores, at most 4 (more shards of one batch gain little). */
-export const defaultThreads = (): number => Math.max(1, Math.min(4, availableParallelism()));
 
 export type ToGradientThread =
   | { kind: 'init'; backend: string; config: CompactConfig; adapterRank: number; lambda: number | null; labelHead: number }
   | { kind: 'step'; values: Float32Array[]; reference: { ce: number; cos: number } | null; shard: Shard; totals: ReturnType<typeof batchTotals> };
 
-export type FromGradientThread = { kind: 'ready' } | { kind: 'gradients'; grads: Float32Array[]; parts: StepParts } | { kind: 'error'; message: string };
+export type FromGradientThread = { kind: 'ready' } | { kind: 'gradients'; grads: Float32Array[]; parts: StepParts } | WorkerError;
 
-/** The worker script: the bundle beside this one (dist/gradientWorker.mjs), or the TypeScript source run through tsx (tests, benchmarks). */
-function startWorker(): Worker {
-  const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL('./gradientWorker.mjs', here));
-  const source = new URL('./gradientWorker.ts', here).href;
-  const tsx = import.meta.resolve('tsx/esm/api');
-  return new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(source)}); });`, { eval: true });
-}
-
-class GradientThread {
-  private waiting: { resolve(m: FromGradientThread): void; reject(e: Error): void } | null = null;
-  private failure: Error | null = null;
-
-  constructor(readonly worker: Worker) {
-    worker.on('message', (m: FromGradientThread) => {
-      const w = this.waiting;
-      this.waiting = null;
-      if (m.kind === 'error') w?.reject(new Error(m.message));
-      else w?.resolve(m);
-    });
-    const fail = (e: Error) => {
-      this.failure = e;
-      this.waiting?.reject(e);
-      this.waiting = null;
-    };
-    worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`gradient thread exited (code ${code})`)));
-  }
-
-  request(m: ToGradientThread): Promise<FromGradientThread> {
-    if (this.failure) return Promise.reject(this.failure);
-    return new Promise((resolve, reject) => {
-      this.waiting = { resolve, reject };
-      this.worker.postMessage(m);
-    });
-  }
-}
+type GradientThread = WorkerChannel<ToGradientThread, FromGradientThread>;
 
 export class GradientThreads {
   private constructor(
@@ -65,7 +25,7 @@ export class GradientThreads {
 
   /** `count` threads in all, the calling one included (1: every step on this thread). */
   static async start(model: ShardModel, count: number, init: { config: CompactConfig; adapterRank: number }): Promise<GradientThreads> {
-    const threads = Array.from({ length: Math.max(0, count - 1) }, () => new GradientThread(startWorker()));
+    const threads: GradientThread[] = Array.from({ length: Math.max(0, count - 1) }, () => new WorkerChannel(startWorker('gradientWorker.mjs', 'training/gradientWorker.ts'), 'gradient thread'));
     const pool = new GradientThreads(model, threads);
     try {
       const message: ToGradientThread = { kind: 'init', backend: tf.getBackend(), ...init, lambda: model.lambda.fixed, labelHead: model.labelHead };
@@ -114,6 +74,6 @@ export class GradientThreads {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.threads.map((t) => t.worker.terminate()));
+    await Promise.all(this.threads.map((t) => t.terminate()));
   }
 }

@@ -5,6 +5,7 @@ import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { LagamcWeights } from '../model/lagamc/folder';
 import { initBackend } from '../tf/backend';
+import { workerError } from '../workers';
 import { registerGradients } from '../tf/gradients';
 import type { FromGradientThread, ToGradientThread } from './gradientThreads';
 import { LambdaWeight } from './hybridLoss';
@@ -33,6 +34,6 @@ port.on('message', async (m: ToGradientThread) => {
     tf.dispose(grads);
     port.postMessage({ kind: 'gradients', grads: data, parts } satisfies FromGradientThread, data.map((d) => d.buffer as ArrayBuffer));
   } catch (e) {
-    port.postMessage({ kind: 'error', message: e instanceof Error ? (e.stack ?? e.message) : String(e) } satisfies FromGradientThread);
+    port.postMessage(workerError(e) satisfies FromGradientThread);
   }
 });

@@ -35,7 +35,7 @@ import { LinearSvm } from '../../engine/models/compact/linearSvm';
 import { ENCODER_CHARS } from '../../engine/models/compact/model';
 import { TextFeatures } from '../../engine/models/compact/textFeatures';
 import { DEFAULT_CHAR_GRAMS, DEFAULT_EPOCHS, DEFAULT_HEAD_LEARNING_RATE, DEFAULT_LABEL_ROWS, DEFAULT_LEARNING_RATE, DEFAULT_ENCODER_DROPOUT, DEFAULT_GOLD_CONDITIONING, HEAD_SHIFTS, MARGIN_WEIGHT, decodingName, trainLagamc, type TrainOptions } from '../../engine/training/trainer';
-import { defaultThreads } from '../../engine/training/gradientThreads';
+import { defaultThreads } from '../../engine/workers';
 import { hasShared, repoRoot, sharedPath } from '../helpers/shared';
 import { commit, writeSection } from './report';
 

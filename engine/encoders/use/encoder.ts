@@ -8,14 +8,18 @@ import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadGraphModel, type GraphModel } from '@tensorflow/tfjs-converter';
 import { initBackend } from '../../tf/backend';
+import { defaultThreads } from '../../workers';
 import type { EncodeOptions, SentenceEncoder } from '../encoder';
 import { normalizeRows } from '../normalize';
+import { EncodeThreads } from './threads';
 import { UseTokenizer, type Vocabulary } from './tokenizer';
 
 const require = createRequire(import.meta.url);
 export const USE_ID = 'use-lite-512';
 const DIM = 512;
 const DEFAULT_BATCH = 32;
+/** Calls with fewer batches stay on the calling thread (starting the threads costs more). */
+const MIN_THREADED_BATCHES = 8;
 
 /** Folder holding model.json, its weight shards and vocab.json. */
 export function useModelDir(): string {
@@ -40,19 +44,26 @@ async function fileHandler(dir: string): Promise<tf.io.IOHandler> {
 export class UseEncoder implements SentenceEncoder {
   readonly id = USE_ID;
   readonly dim = DIM;
+  private pool: Promise<EncodeThreads> | null = null;
 
   private constructor(
     private readonly model: GraphModel,
     private readonly tokenizer: UseTokenizer,
+    private readonly dir: string,
+    private readonly threads: number,
   ) {}
 
-  static async load(dir = useModelDir()): Promise<UseEncoder> {
-    await initBackend();
+  /**
+   * Loads the model from `dir`. A long encode call uses `threads` threads in all, the calling one
+   * included (threads.ts); the native TensorFlow backend, already multi-threaded, uses one.
+   */
+  static async load(dir = useModelDir(), threads = defaultThreads()): Promise<UseEncoder> {
+    const backend = await initBackend();
     const [model, vocab] = await Promise.all([
       fileHandler(dir).then((h) => loadGraphModel(h)),
       readFile(join(dir, 'vocab.json'), 'utf8').then((t) => JSON.parse(t) as Vocabulary),
     ]);
-    return new UseEncoder(model, new UseTokenizer(vocab));
+    return new UseEncoder(model, new UseTokenizer(vocab), dir, backend === 'tensorflow' ? 1 : Math.max(1, threads));
   }
 
   async encode(texts: readonly string[], opts: EncodeOptions = {}): Promise<Float32Array> {
@@ -64,20 +75,28 @@ export class UseEncoder implements SentenceEncoder {
     });
     // Batches of similar lengths: the model pads every row to the longest of its batch.
     const order = ids.map((_, i) => i).sort((a, b) => ids[a]!.length - ids[b]!.length);
+    const size = Math.max(1, opts.batchSize ?? DEFAULT_BATCH);
+    const batches: number[][] = [];
+    for (let start = 0; start < order.length; start += size) batches.push(order.slice(start, start + size));
     const out = new Float32Array(texts.length * DIM);
-    const batch = Math.max(1, opts.batchSize ?? DEFAULT_BATCH);
-    for (let start = 0; start < order.length; start += batch) {
-      // Let a pending abort (Ctrl-C, an editor's cancel) be delivered before each batch.
-      await new Promise((resolve) => setImmediate(resolve));
-      opts.signal?.throwIfAborted();
-      const rows = order.slice(start, start + batch);
-      const vectors = await this.encodeBatch(rows.map((i) => ids[i]!));
-      rows.forEach((i, k) => out.set(vectors.subarray(k * DIM, (k + 1) * DIM), i * DIM));
+    const done = (b: number, vectors: Float32Array) => batches[b]!.forEach((i, k) => out.set(vectors.subarray(k * DIM, (k + 1) * DIM), i * DIM));
+    const local = (rows: number[][]) => this.encodeIds(rows);
+    const pool = this.threads > 1 && batches.length >= MIN_THREADED_BATCHES ? await (this.pool ??= EncodeThreads.start(this.threads - 1, tf.getBackend(), this.dir)) : null;
+    const tokenBatches = batches.map((rows) => rows.map((i) => ids[i]!));
+    if (pool) await pool.run(tokenBatches, local, done, opts.signal);
+    else {
+      for (const [b, rows] of tokenBatches.entries()) {
+        // Let a pending abort (Ctrl-C, an editor's cancel) be delivered before each batch.
+        await new Promise((resolve) => setImmediate(resolve));
+        opts.signal?.throwIfAborted();
+        done(b, await local(rows));
+      }
     }
     return normalizeRows(out, DIM);
   }
 
-  private async encodeBatch(ids: readonly number[][]): Promise<Float32Array> {
+  /** Raw (not normalised) vectors of one batch of token-id rows, in order. */
+  async encodeIds(ids: readonly number[][]): Promise<Float32Array> {
     const total = ids.reduce((n, e) => n + e.length, 0);
     const indices = new Int32Array(total * 2);
     const values = new Int32Array(total);
@@ -103,5 +122,8 @@ export class UseEncoder implements SentenceEncoder {
 
   dispose(): void {
     this.model.dispose();
+    const pool = this.pool;
+    this.pool = null;
+    void pool?.then((p) => p.close(), () => undefined);
   }
 }

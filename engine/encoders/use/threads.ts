@@ -1,0 +1,58 @@
+// Encoding on several cores: USE lite runs on TF.js's WebAssembly backend, one thread per Node
+// thread, so a long encode call hands its batches to encoding threads (worker.ts, each with its own
+// backend and copy of the model) as well as computing them on the calling thread. A batch's vectors
+// do not depend on which thread computed it, so the result equals a single-threaded encode.
+import { WorkerChannel, startWorker, type WorkerError } from '../../workers';
+
+export type ToEncodeThread = { kind: 'init'; backend: string; dir: string } | { kind: 'batch'; ids: number[][] };
+export type FromEncodeThread = { kind: 'ready' } | { kind: 'vectors'; data: Float32Array } | WorkerError;
+
+type EncodeThread = WorkerChannel<ToEncodeThread, FromEncodeThread>;
+
+export class EncodeThreads {
+  private constructor(private readonly threads: EncodeThread[]) {}
+
+  /** `count` encoding threads besides the calling one, loading the model folder `dir` on `backend`. */
+  static async start(count: number, backend: string, dir: string): Promise<EncodeThreads> {
+    const threads: EncodeThread[] = Array.from({ length: count }, () => new WorkerChannel(startWorker('useWorker.mjs', 'encoders/use/worker.ts'), 'encoding thread'));
+    const pool = new EncodeThreads(threads);
+    try {
+      await Promise.all(threads.map((t) => t.request({ kind: 'init', backend, dir })));
+    } catch (e) {
+      await pool.close();
+      throw new Error(`cannot start the encoding threads: ${(e as Error).message}`);
+    }
+    return pool;
+  }
+
+  /**
+   * Computes every batch, on this thread with `local` and on the encoding threads, each taking the
+   * next batch when it is free, and hands each batch's vectors to `done`. `signal` is checked before
+   * each batch; the batches in flight finish before the abort is thrown.
+   */
+  async run(batches: readonly number[][][], local: (ids: number[][]) => Promise<Float32Array>, done: (batch: number, vectors: Float32Array) => void, signal?: AbortSignal): Promise<void> {
+    let next = 0;
+    const work = async (compute: (ids: number[][]) => Promise<Float32Array>) => {
+      while (next < batches.length) {
+        // Let a pending abort (Ctrl-C, an editor's cancel) be delivered before each batch.
+        await new Promise((resolve) => setImmediate(resolve));
+        signal?.throwIfAborted();
+        if (next >= batches.length) return;
+        const b = next++;
+        done(b, await compute(batches[b]!));
+      }
+    };
+    const remote = (t: EncodeThread) => async (ids: number[][]) => {
+      const m = await t.request({ kind: 'batch', ids });
+      if (m.kind !== 'vectors') throw new Error(`encoding thread answered "${m.kind}" to a batch`);
+      return m.data;
+    };
+    const results = await Promise.allSettled([work(local), ...this.threads.map((t) => work(remote(t)))]);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.threads.map((t) => t.terminate()));
+  }
+}

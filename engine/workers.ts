@@ -1,0 +1,70 @@
+// Worker threads of the engine. TF.js's WebAssembly backend runs on one thread in Node, so work that
+// should use several cores (training steps: training/gradientThreads.ts; encoding texts with USE
+// lite: encoders/use/threads.ts) runs on worker threads, each with its own backend. This module
+// says how many and starts one, and `WorkerChannel` carries one request at a time to it.
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+
+/** Threads used by default: the cores, at most 4 (beyond that, splitting one job gains little). */
+export const defaultThreads = (): number => Math.max(1, Math.min(4, availableParallelism()));
+
+/**
+ * Starts a worker script: `bundle` beside the running bundle (dist/), or, when the engine runs
+ * from its TypeScript sources (tests, benchmarks), `source` (relative to engine/) through tsx.
+ */
+export function startWorker(bundle: string, source: string): Worker {
+  const here = import.meta.url;
+  if (!here.endsWith('.ts')) return new Worker(new URL(`./${bundle}`, here));
+  const file = new URL(`./${source}`, here).href;
+  const tsx = import.meta.resolve('tsx/esm/api');
+  return new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(file)}); });`, { eval: true });
+}
+
+/** The answer every worker may give instead of its result. */
+export type WorkerError = { kind: 'error'; message: string };
+
+/**
+ * One request at a time to a worker, answered by one message; an `error` answer, a crash or an exit
+ * rejects it. The worker keeps the process alive only while a request is pending.
+ */
+export class WorkerChannel<To, From extends { kind: string }> {
+  private waiting: { resolve(m: From): void; reject(e: Error): void } | null = null;
+  private failure: Error | null = null;
+
+  constructor(
+    readonly worker: Worker,
+    readonly name: string,
+  ) {
+    worker.unref();
+    worker.on('message', (m: From | WorkerError) => {
+      const w = this.waiting;
+      this.waiting = null;
+      worker.unref();
+      if (m.kind === 'error') w?.reject(new Error((m as WorkerError).message));
+      else w?.resolve(m as From);
+    });
+    const fail = (e: Error) => {
+      this.failure = e;
+      this.waiting?.reject(e);
+      this.waiting = null;
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`${name} exited (code ${code})`)));
+  }
+
+  request(m: To, transfer: ArrayBuffer[] = []): Promise<From> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.waiting = { resolve, reject };
+      this.worker.ref();
+      this.worker.postMessage(m, transfer);
+    });
+  }
+
+  terminate(): Promise<number> {
+    return this.worker.terminate();
+  }
+}
+
+/** The message a worker sends back for a failure. */
+export const workerError = (e: unknown): WorkerError => ({ kind: 'error', message: e instanceof Error ? (e.stack ?? e.message) : String(e) });
