@@ -39,6 +39,7 @@ import { readManifest, writeManifest } from '../model/manifest';
 import type { Prediction } from '../model/prediction';
 import { DEFAULT_SIZES, encoderInput, type CompactConfig, type DecodeOptions } from '../models/compact/model';
 import { LinearSvm } from '../models/compact/linearSvm';
+import { fitWithOutOfFold } from '../models/compact/svmThreads';
 import { TextFeatures } from '../models/compact/textFeatures';
 import { Vocab } from '../models/compact/vocab';
 import type { ProgressListener } from '../progress';
@@ -206,8 +207,7 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
   let trainMargins: Float32Array | null = null;
   if (svmHead && features && trainBags) {
     opts.onProgress?.({ phase: 'prepare', fraction: 0, message: `fitting ${names.length} linear SVMs on ${features.terms.length} TF-IDF terms and ${features.charGrams.length} char n-grams (and out-of-fold margins)` });
-    svm = LinearSvm.fit(trainBags, trainGolds, names.length, features.size, { seed });
-    trainMargins = LinearSvm.outOfFold(trainBags, trainGolds, names.length, features.size, { seed });
+    ({ svm, outOfFold: trainMargins } = await fitWithOutOfFold(trainBags, trainGolds, names.length, features.size, { seed, ...(opts.threads ? { threads: opts.threads } : {}), ...(opts.signal ? { signal: opts.signal } : {}) }));
   }
   const encoderDropout = opts.encoderDropout ?? (svm ? DEFAULT_ENCODER_DROPOUT : 0);
   const goldConditioning = labelHead > 0 ? (opts.goldConditioning ?? (svm ? DEFAULT_GOLD_CONDITIONING : 0)) : 0;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { LinearSvm } from '../../engine/models/compact/linearSvm';
+import { fitWithOutOfFold, foldOf } from '../../engine/models/compact/svmThreads';
 import type { SparseRow } from '../../engine/models/compact/textFeatures';
 import { seededRng } from '../../engine/random';
 
@@ -57,16 +58,33 @@ test('the SVMs separate what is linearly separable, and margins are w·x + b', (
   });
 });
 
-test("out-of-fold margins do not see the text's own labels", () => {
+test("out-of-fold margins do not see the text's own labels", async () => {
   const { rows, golds } = problem(50, 6, 4);
-  const oof = LinearSvm.outOfFold(rows, golds, 2, 6, { folds: 5, seed: 2 });
+  const { outOfFold: oof } = await fitWithOutOfFold(rows, golds, 2, 6, { folds: 5, seed: 2, threads: 1 });
   const flipped = golds.map((g, i) => (i === 7 ? (g.includes(0) ? g.filter((l) => l !== 0) : [...g, 0]) : g));
-  const again = LinearSvm.outOfFold(rows, flipped, 2, 6, { folds: 5, seed: 2 });
+  const { outOfFold: again } = await fitWithOutOfFold(rows, flipped, 2, 6, { folds: 5, seed: 2, threads: 1 });
   assert.equal(again[7 * 2], oof[7 * 2], "text 7's margin for label 0 ignores its own label");
   const inSample = LinearSvm.fit(rows, golds, 2, 6, { seed: 2 }).margins(rows);
   const changed = [...oof.keys()].filter((k) => Math.abs(oof[k]! - inSample[k]!) > 1e-3).length;
   assert.ok(changed > oof.length / 2, 'out-of-fold margins differ from in-sample ones');
   assert.ok([...oof].every(Number.isFinite));
+});
+
+test('SVM threads: the fits shared among threads give the same SVMs and margins as one thread; an abort stops them', async () => {
+  const { rows, golds } = problem(300, 40, 5);
+  const one = await fitWithOutOfFold(rows, golds, 2, 40, { seed: 3, threads: 1 });
+  const three = await fitWithOutOfFold(rows, golds, 2, 40, { seed: 3, threads: 3 });
+  assert.deepEqual(three.svm.weights, one.svm.weights);
+  assert.deepEqual(three.outOfFold, one.outOfFold);
+  assert.deepEqual(one.svm.weights, LinearSvm.fit(rows, golds, 2, 40, { seed: 3 }).weights, 'the SVMs on all rows are those LinearSvm.fit gives');
+  const fold = foldOf(rows.length, 5, 3);
+  const held = [...rows.keys()].filter((i) => fold[i] === 0);
+  const inside = [...rows.keys()].filter((i) => fold[i] !== 0);
+  const m = LinearSvm.fit(inside.map((i) => rows[i]!), inside.map((i) => golds[i]!), 2, 40, { seed: 3 }).margins(held.map((i) => rows[i]!));
+  held.forEach((i, r) => assert.equal(one.outOfFold[i * 2 + 1], m[r * 2 + 1], `row ${i}: scored by the SVMs fitted without its fold`));
+  const stop = new AbortController();
+  stop.abort();
+  await assert.rejects(fitWithOutOfFold(rows, golds, 2, 40, { threads: 2, signal: stop.signal }), { name: 'AbortError' });
 });
 
 test('an SVM survives its JSON form; a bad file is named with its field', () => {

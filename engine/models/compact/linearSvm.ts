@@ -11,8 +11,8 @@
 // texts that are safely outside the margin drop out of the passes (shrinking, as liblinear).
 //
 // The head learns on training texts, whose margins an SVM trained on them overstates; it therefore
-// reads out-of-fold margins there (outOfFold: each text scored by the SVMs trained without its fold),
-// and the SVMs trained on all texts elsewhere.
+// reads out-of-fold margins there (svmThreads.ts: each text scored by the SVMs trained without its
+// fold), and the SVMs trained on all texts elsewhere.
 import { base64ToFloat32, float32ToBase64 } from '../../io/float32';
 import { seededRng, shuffle } from '../../random';
 import type { SparseRow } from './textFeatures';
@@ -100,25 +100,6 @@ export class LinearSvm {
       }
     }
     return new LinearSvm(labels, terms, weights);
-  }
-
-  /**
-   * Margins of the training rows from SVMs that did not see them: the rows are cut into `folds`
-   * seeded folds and each fold is scored by the SVMs trained on the others. Returns rows × labels.
-   */
-  static outOfFold(rows: readonly SparseRow[], golds: readonly (readonly number[])[], labels: number, terms: number, opts: LinearSvmOptions & { folds?: number } = {}): Float32Array {
-    const folds = Math.max(2, Math.min(opts.folds ?? 5, rows.length));
-    const fold = new Int32Array(rows.length);
-    shuffle([...rows.keys()], seededRng((opts.seed ?? 1) + 7919)).forEach((i, at) => (fold[i] = at % folds));
-    const out = new Float32Array(rows.length * labels);
-    for (let f = 0; f < folds; f++) {
-      const inside = [...rows.keys()].filter((i) => fold[i] !== f);
-      const held = [...rows.keys()].filter((i) => fold[i] === f);
-      const svm = LinearSvm.fit(inside.map((i) => rows[i]!), inside.map((i) => golds[i]!), labels, terms, opts);
-      const m = svm.margins(held.map((i) => rows[i]!));
-      held.forEach((i, r) => out.set(m.subarray(r * labels, (r + 1) * labels), i * labels));
-    }
-    return out;
   }
 
   /** rows × labels margins w·x + b. */
