@@ -54,8 +54,8 @@ export class UseEncoder implements SentenceEncoder {
   ) {}
 
   /**
-   * Loads the model from `dir`. A long encode call uses `threads` threads in all, the calling one
-   * included (threads.ts); the native TensorFlow backend, already multi-threaded, uses one.
+   * Loads the model from `dir`. With `threads` above 1, a long encode call runs on that many encoding
+   * threads (threads.ts); the native TensorFlow backend, already multi-threaded, uses this one.
    */
   static async load(dir = useModelDir(), threads = defaultThreads()): Promise<UseEncoder> {
     const backend = await initBackend();
@@ -80,16 +80,15 @@ export class UseEncoder implements SentenceEncoder {
     for (let start = 0; start < order.length; start += size) batches.push(order.slice(start, start + size));
     const out = new Float32Array(texts.length * DIM);
     const done = (b: number, vectors: Float32Array) => batches[b]!.forEach((i, k) => out.set(vectors.subarray(k * DIM, (k + 1) * DIM), i * DIM));
-    const local = (rows: number[][]) => this.encodeIds(rows);
-    const pool = this.threads > 1 && batches.length >= MIN_THREADED_BATCHES ? await (this.pool ??= EncodeThreads.start(this.threads - 1, tf.getBackend(), this.dir)) : null;
+    const pool = this.threads > 1 && batches.length >= MIN_THREADED_BATCHES ? await (this.pool ??= EncodeThreads.start(this.threads, tf.getBackend(), this.dir)) : null;
     const tokenBatches = batches.map((rows) => rows.map((i) => ids[i]!));
-    if (pool) await pool.run(tokenBatches, local, done, opts.signal);
+    if (pool) await pool.run(tokenBatches, done, opts.signal);
     else {
       for (const [b, rows] of tokenBatches.entries()) {
         // Let a pending abort (Ctrl-C, an editor's cancel) be delivered before each batch.
         await new Promise((resolve) => setImmediate(resolve));
         opts.signal?.throwIfAborted();
-        done(b, await local(rows));
+        done(b, await this.encodeIds(rows));
       }
     }
     return normalizeRows(out, DIM);

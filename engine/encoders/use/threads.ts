@@ -1,7 +1,9 @@
 // Encoding on several cores: USE lite runs on TF.js's WebAssembly backend, one thread per Node
 // thread, so a long encode call hands its batches to encoding threads (worker.ts, each with its own
-// backend and copy of the model) as well as computing them on the calling thread. A batch's vectors
-// do not depend on which thread computed it, so the result equals a single-threaded encode.
+// backend and copy of the model). The calling thread only hands them out: computing batches too, it
+// answered the threads' messages late and left them idle (Reuters: no faster than one thread). A
+// batch's vectors do not depend on which thread computed it, so the result equals a single-threaded
+// encode.
 import { WorkerChannel, startWorker, type WorkerError } from '../../workers';
 
 export type ToEncodeThread = { kind: 'init'; backend: string; dir: string } | { kind: 'batch'; ids: number[][] };
@@ -12,7 +14,7 @@ type EncodeThread = WorkerChannel<ToEncodeThread, FromEncodeThread>;
 export class EncodeThreads {
   private constructor(private readonly threads: EncodeThread[]) {}
 
-  /** `count` encoding threads besides the calling one, loading the model folder `dir` on `backend`. */
+  /** `count` encoding threads, loading the model folder `dir` on `backend`. */
   static async start(count: number, backend: string, dir: string): Promise<EncodeThreads> {
     const threads: EncodeThread[] = Array.from({ length: count }, () => new WorkerChannel(startWorker('useWorker.mjs', 'encoders/use/worker.ts'), 'encoding thread'));
     const pool = new EncodeThreads(threads);
@@ -26,11 +28,11 @@ export class EncodeThreads {
   }
 
   /**
-   * Computes every batch, on this thread with `local` and on the encoding threads, each taking the
-   * next batch when it is free, and hands each batch's vectors to `done`. `signal` is checked before
-   * each batch; the batches in flight finish before the abort is thrown.
+   * Computes every batch on the encoding threads, each taking the next batch when it is free, and
+   * hands each batch's vectors to `done`. `signal` is checked before each batch; the batches in
+   * flight finish before the abort is thrown.
    */
-  async run(batches: readonly number[][][], local: (ids: number[][]) => Promise<Float32Array>, done: (batch: number, vectors: Float32Array) => void, signal?: AbortSignal): Promise<void> {
+  async run(batches: readonly number[][][], done: (batch: number, vectors: Float32Array) => void, signal?: AbortSignal): Promise<void> {
     let next = 0;
     const work = async (compute: (ids: number[][]) => Promise<Float32Array>) => {
       while (next < batches.length) {
@@ -47,7 +49,7 @@ export class EncodeThreads {
       if (m.kind !== 'vectors') throw new Error(`encoding thread answered "${m.kind}" to a batch`);
       return m.data;
     };
-    const results = await Promise.allSettled([work(local), ...this.threads.map((t) => work(remote(t)))]);
+    const results = await Promise.allSettled(this.threads.map((t) => work(remote(t))));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
   }

@@ -1,8 +1,9 @@
 // The label head's SVMs on several cores. Training needs the SVMs fitted on all training texts and,
 // for the out-of-fold margins, one fit per fold on the other folds' texts (linearSvm.ts): six
-// independent fits by default, which this thread and SVM threads (svmWorker.ts) share, each taking
-// the next fit when it is free. Each fit is computed as LinearSvm.fit computes it alone, so the
-// result does not depend on the number of threads.
+// independent fits by default, which SVM threads (svmWorker.ts) share, each taking the next fit when
+// it is free; with one thread they run here. The calling thread only hands them out (one that fits
+// too answers the others late: see encoders/use/threads.ts). Each fit is computed as LinearSvm.fit
+// computes it alone, so the result does not depend on the number of threads.
 import { WorkerChannel, defaultThreads, startWorker, type WorkerError } from '../../workers';
 import { seededRng, shuffle } from '../../random';
 import { LinearSvm, type LinearSvmOptions } from './linearSvm';
@@ -14,7 +15,7 @@ export type FromSvmThread = { kind: 'weights'; data: Float32Array } | WorkerErro
 export interface SvmFitOptions extends LinearSvmOptions {
   /** Folds of the out-of-fold margins (default 5). */
   folds?: number;
-  /** Threads in all, this one included (default: the cores, at most 4). */
+  /** SVM threads (default: the cores, at most 4); 1 = the fits run on this thread. */
   threads?: number;
   signal?: AbortSignal;
 }
@@ -40,7 +41,7 @@ export async function fitWithOutOfFold(rows: readonly SparseRow[], golds: readon
   const weights: Float32Array[] = [];
   const local = (subset: number[]) => LinearSvm.fit(subset.map((i) => rows[i]!), subset.map((i) => golds[i]!), labels, terms, fitOpts).weights;
   const threads = Math.max(1, Math.min(threadOption ?? defaultThreads(), subsets.length));
-  const channels = Array.from({ length: threads - 1 }, () => new WorkerChannel<ToSvmThread, FromSvmThread>(startWorker('svmWorker.mjs', 'models/compact/svmWorker.ts'), 'SVM thread'));
+  const channels = Array.from({ length: threads > 1 ? threads : 0 }, () => new WorkerChannel<ToSvmThread, FromSvmThread>(startWorker('svmWorker.mjs', 'models/compact/svmWorker.ts'), 'SVM thread'));
   const remote = (t: WorkerChannel<ToSvmThread, FromSvmThread>) => async (subset: number[]) => {
     const m = await t.request({ kind: 'fit', rows: subset.map((i) => rows[i]!), golds: subset.map((i) => [...golds[i]!]), labels, terms, opts: fitOpts });
     if (m.kind !== 'weights') throw new Error(`SVM thread answered "${m.kind}" to a fit`);
@@ -58,7 +59,7 @@ export async function fitWithOutOfFold(rows: readonly SparseRow[], golds: readon
     }
   };
   try {
-    const results = await Promise.allSettled([work(local), ...channels.map((t) => work(remote(t)))]);
+    const results = await Promise.allSettled(channels.length ? channels.map((t) => work(remote(t))) : [work(local)]);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
   } finally {
