@@ -67,7 +67,7 @@ export const trainOptions = {
   fallback: { type: 'boolean', description: 'when no generated sentence matches, predict the closest label' },
   threshold: { type: 'string', placeholder: 'X', description: 'matching threshold (default: the label file\'s, else 0.4)' },
   seed: { type: 'string', placeholder: 'N', description: 'seed (default 1)' },
-  threads: { type: 'string', placeholder: 'N', description: 'threads computing each training step (default: the cores, at most 4; results are reproducible for a given N)' },
+  threads: { type: 'string', placeholder: 'N', description: 'threads computing each training step and fitting the SVMs (default: the cores, at most 4; results are reproducible for a given N)' },
   resume: { type: 'boolean', description: 'continue an interrupted run from its last checkpoint in --out' },
   ...decodingFlags,
   ...csvFlags,
