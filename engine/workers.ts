@@ -1,7 +1,8 @@
 // Worker threads of the engine. TF.js's WebAssembly backend runs on one thread in Node, so work that
 // should use several cores (training steps: training/gradientThreads.ts; encoding texts with USE
-// lite: encoders/use/threads.ts) runs on worker threads, each with its own backend. This module
-// says how many and starts one, and `WorkerChannel` carries one request at a time to it.
+// lite: encoders/use/threads.ts; the label head's SVM fits: models/compact/svmThreads.ts) runs on
+// worker threads, each with its own backend. This module says how many and starts one,
+// `WorkerChannel` carries one request at a time to it, and `shareJobs` hands out a list of jobs.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 
@@ -32,8 +33,8 @@ export class WorkerChannel<To, From extends { kind: string }> {
   private failure: Error | null = null;
 
   constructor(
-    readonly worker: Worker,
-    readonly name: string,
+    private readonly worker: Worker,
+    name: string,
   ) {
     worker.unref();
     worker.on('message', (m: From | WorkerError) => {
@@ -68,3 +69,23 @@ export class WorkerChannel<To, From extends { kind: string }> {
 
 /** The message a worker sends back for a failure. */
 export const workerError = (e: unknown): WorkerError => ({ kind: 'error', message: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+
+/**
+ * Runs jobs 0 … count − 1, each runner taking the next job when it is free. `signal` is checked
+ * before each job; the jobs in flight finish before a failure or the abort is thrown.
+ */
+export async function shareJobs(count: number, runners: readonly ((job: number) => Promise<void> | void)[], signal?: AbortSignal): Promise<void> {
+  let next = 0;
+  const work = async (run: (job: number) => Promise<void> | void) => {
+    while (next < count) {
+      // Let a pending abort (Ctrl-C, an editor's cancel) be delivered before each job.
+      await new Promise((resolve) => setImmediate(resolve));
+      signal?.throwIfAborted();
+      if (next >= count) return;
+      await run(next++);
+    }
+  };
+  const results = await Promise.allSettled(runners.map(work));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadGraphModel, type GraphModel } from '@tensorflow/tfjs-converter';
 import { initBackend } from '../../tf/backend';
-import { defaultThreads } from '../../workers';
+import { defaultThreads, shareJobs } from '../../workers';
 import type { EncodeOptions, SentenceEncoder } from '../encoder';
 import { normalizeRows } from '../normalize';
 import { EncodeThreads } from './threads';
@@ -83,14 +83,7 @@ export class UseEncoder implements SentenceEncoder {
     const pool = this.threads > 1 && batches.length >= MIN_THREADED_BATCHES ? await (this.pool ??= EncodeThreads.start(this.threads, tf.getBackend(), this.dir)) : null;
     const tokenBatches = batches.map((rows) => rows.map((i) => ids[i]!));
     if (pool) await pool.run(tokenBatches, done, opts.signal);
-    else {
-      for (const [b, rows] of tokenBatches.entries()) {
-        // Let a pending abort (Ctrl-C, an editor's cancel) be delivered before each batch.
-        await new Promise((resolve) => setImmediate(resolve));
-        opts.signal?.throwIfAborted();
-        done(b, await this.encodeIds(rows));
-      }
-    }
+    else await shareJobs(tokenBatches.length, [async (b) => done(b, await this.encodeIds(tokenBatches[b]!))], opts.signal);
     return normalizeRows(out, DIM);
   }
 

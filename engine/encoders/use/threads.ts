@@ -4,7 +4,7 @@
 // answered the threads' messages late and left them idle (Reuters: no faster than one thread). A
 // batch's vectors do not depend on which thread computed it, so the result equals a single-threaded
 // encode.
-import { WorkerChannel, startWorker, type WorkerError } from '../../workers';
+import { WorkerChannel, shareJobs, startWorker, type WorkerError } from '../../workers';
 
 export type ToEncodeThread = { kind: 'init'; backend: string; dir: string } | { kind: 'batch'; ids: number[][] };
 export type FromEncodeThread = { kind: 'ready' } | { kind: 'vectors'; data: Float32Array } | WorkerError;
@@ -33,25 +33,12 @@ export class EncodeThreads {
    * flight finish before the abort is thrown.
    */
   async run(batches: readonly number[][][], done: (batch: number, vectors: Float32Array) => void, signal?: AbortSignal): Promise<void> {
-    let next = 0;
-    const work = async (compute: (ids: number[][]) => Promise<Float32Array>) => {
-      while (next < batches.length) {
-        // Let a pending abort (Ctrl-C, an editor's cancel) be delivered before each batch.
-        await new Promise((resolve) => setImmediate(resolve));
-        signal?.throwIfAborted();
-        if (next >= batches.length) return;
-        const b = next++;
-        done(b, await compute(batches[b]!));
-      }
-    };
-    const remote = (t: EncodeThread) => async (ids: number[][]) => {
-      const m = await t.request({ kind: 'batch', ids });
+    const runner = (t: EncodeThread) => async (b: number) => {
+      const m = await t.request({ kind: 'batch', ids: batches[b]! });
       if (m.kind !== 'vectors') throw new Error(`encoding thread answered "${m.kind}" to a batch`);
-      return m.data;
+      done(b, m.data);
     };
-    const results = await Promise.allSettled(this.threads.map((t) => work(remote(t))));
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
+    await shareJobs(batches.length, this.threads.map(runner), signal);
   }
 
   async close(): Promise<void> {

@@ -4,12 +4,12 @@
 // it is free; with one thread they run here. The calling thread only hands them out (one that fits
 // too answers the others late: see encoders/use/threads.ts). Each fit is computed as LinearSvm.fit
 // computes it alone, so the result does not depend on the number of threads.
-import { WorkerChannel, defaultThreads, startWorker, type WorkerError } from '../../workers';
+import { WorkerChannel, defaultThreads, shareJobs, startWorker, type WorkerError } from '../../workers';
 import { seededRng, shuffle } from '../../random';
 import { LinearSvm, type LinearSvmOptions } from './linearSvm';
 import type { SparseRow } from './textFeatures';
 
-export type ToSvmThread = { kind: 'fit'; rows: SparseRow[]; golds: number[][]; labels: number; terms: number; opts: LinearSvmOptions };
+export type ToSvmThread = { kind: 'fit'; rows: SparseRow[]; golds: (readonly number[])[]; labels: number; terms: number; opts: LinearSvmOptions };
 export type FromSvmThread = { kind: 'weights'; data: Float32Array } | WorkerError;
 
 export interface SvmFitOptions extends LinearSvmOptions {
@@ -42,26 +42,16 @@ export async function fitWithOutOfFold(rows: readonly SparseRow[], golds: readon
   const local = (subset: number[]) => LinearSvm.fit(subset.map((i) => rows[i]!), subset.map((i) => golds[i]!), labels, terms, fitOpts).weights;
   const threads = Math.max(1, Math.min(threadOption ?? defaultThreads(), subsets.length));
   const channels = Array.from({ length: threads > 1 ? threads : 0 }, () => new WorkerChannel<ToSvmThread, FromSvmThread>(startWorker('svmWorker.mjs', 'models/compact/svmWorker.ts'), 'SVM thread'));
+  const runner = (fit: (subset: number[]) => Float32Array | Promise<Float32Array>) => async (k: number) => {
+    weights[k] = await fit(subsets[k]!);
+  };
   const remote = (t: WorkerChannel<ToSvmThread, FromSvmThread>) => async (subset: number[]) => {
-    const m = await t.request({ kind: 'fit', rows: subset.map((i) => rows[i]!), golds: subset.map((i) => [...golds[i]!]), labels, terms, opts: fitOpts });
+    const m = await t.request({ kind: 'fit', rows: subset.map((i) => rows[i]!), golds: subset.map((i) => golds[i]!), labels, terms, opts: fitOpts });
     if (m.kind !== 'weights') throw new Error(`SVM thread answered "${m.kind}" to a fit`);
     return m.data;
   };
-  let next = 0;
-  const work = async (fit: (subset: number[]) => Float32Array | Promise<Float32Array>) => {
-    while (next < subsets.length) {
-      // Let a pending abort (Ctrl-C, an editor's cancel) be delivered before each fit.
-      await new Promise((resolve) => setImmediate(resolve));
-      signal?.throwIfAborted();
-      if (next >= subsets.length) return;
-      const k = next++;
-      weights[k] = await fit(subsets[k]!);
-    }
-  };
   try {
-    const results = await Promise.allSettled(channels.length ? channels.map((t) => work(remote(t))) : [work(local)]);
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
+    await shareJobs(subsets.length, channels.length ? channels.map((t) => runner(remote(t))) : [runner(local)], signal);
   } finally {
     await Promise.all(channels.map((t) => t.terminate()));
   }
