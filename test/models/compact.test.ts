@@ -1,7 +1,9 @@
 // The compact generator's decoding: greedy agrees with its own teacher-forced argmax, beam search
 // with a wide beam finds the exact best-scoring output of a tiny model (checked by enumeration),
-// constrained decoding writes only allowed sentences, each at most once (with candidates: only each
-// row's own), and a repeated sentence ends the output; the head shift moves only the label probabilities the decoder reads.
+// rows leave the batch as they finish without changing any row's output, constrained decoding
+// writes only allowed sentences, each at most once (with candidates: only each row's own), and a
+// repeated sentence ends the output; the head shift moves only the label probabilities the decoder
+// reads.
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
@@ -59,6 +61,25 @@ test('a wide beam finds the best length-normalised output (all outputs of up to 
   for (let row = 0; row < 3; row++) {
     const best = Math.max(...all.map((ids) => score(g, x, row, ids) / (ids.length + 1)));
     assert.ok(Math.abs(score(g, x, row, beams[row]!) / (beams[row]!.length + 1) - best) < 1e-5, `row ${row}`);
+  }
+  x.dispose();
+  g.dispose();
+});
+
+test('rows leave the batch as they finish: each row decodes as it would alone, and no tensor is left behind', async () => {
+  const g = make(12, 3);
+  const x = tf.tidy(() => g.condition(tf.randomNormal([16, 6], 0, 3, 'float32', 4) as tf.Tensor2D, tf.randomUniform([16, 4], 0, 1, 'float32', 5) as tf.Tensor2D).x);
+  for (const numBeams of [1, 3]) {
+    const tensors = tf.memory().numTensors;
+    const batch = await g.decode(x, { numBeams, sentenceEnd: 4 });
+    assert.equal(tf.memory().numTensors, tensors, `numBeams ${numBeams}: tensors left`);
+    // Rows end at different steps (else nothing leaves the batch early).
+    assert.ok(new Set(batch.map((ids) => ids.length)).size >= 3, `numBeams ${numBeams}: lengths ${batch.map((ids) => ids.length)}`);
+    for (let row = 0; row < 16; row++) {
+      const alone = tf.slice(x, [row, 0], [1, -1]) as tf.Tensor2D;
+      assert.deepEqual((await g.decode(alone, { numBeams, sentenceEnd: 4 }))[0], batch[row], `numBeams ${numBeams}, row ${row}`);
+      alone.dispose();
+    }
   }
   x.dispose();
   g.dispose();
