@@ -47,7 +47,7 @@ export function gruCell(w: GruWeights, h: tf.Tensor2D, gz: tf.Tensor2D, gr: tf.T
 
 const ORDER = ['gz', 'gr', 'gn', 'h0', 'xz', 'xr', 'xn', 'uz', 'ur', 'un', 'bz', 'br', 'bn'] as const;
 
-/** Transpose as a materialised matrix: wasm multiplies transposed operands ~10x slower. */
+/** Transpose as a materialised matrix, made once per backward pass (wasm's matMul, engine/tf/wasmMatMul.ts, would make one per product). */
 const t2 = (m: tf.Tensor2D) => tf.transpose(m) as tf.Tensor2D;
 
 /** The states after every step, stacked like the gate inputs ((steps·B) × hidden). */
