@@ -4,6 +4,7 @@
 //    from-scratch CPU config below;
 //  - GFLOP/s of the two matmul shapes a T5 layer runs: one fused 2-D projection over all rows and
 //    heads, and the per-head batched attention product.
+import { cpus, loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import type { T5Config } from '../../engine/models/t5/config';
 import { generate } from '../../engine/models/t5/generate';
@@ -107,7 +108,7 @@ const md = (head: string[], body: string[][]) => [`| ${head.join(' | ')} |`, `|$
 writeSection(
   'T5 engine (training and generation speed)',
   'npm run bench t5',
-  `Measured on a 2-core machine shared with other jobs (load average about 6: noisy, slower than an idle machine). The scratch config is not run on the plain cpu backend (minutes per training step). Training: one Adam step on the whole batch (full model; LoRA q,v r=2 with the base frozen). Generation: tokens per second for one input, 32 new tokens at most (the fixture stops at its \`</s>\`), with the decoder key/value cache and without it (whole prefix re-run each step).
+  `Load average when the benchmark started: ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores (timings are noisy under load). The scratch config is not run on the plain cpu backend (minutes per training step). Training: one Adam step on the whole batch (full model; LoRA q,v r=2 with the base frozen). Generation: tokens per second for one input, 32 new tokens at most (the fixture stops at its \`</s>\`), with the decoder key/value cache and without it (whole prefix re-run each step).
 
 ${md(['backend', 'model / batch', 'train steps/s (full)', 'train steps/s (LoRA)', 'greedy tok/s (cache)', 'greedy tok/s (no cache)', 'beam3 tok/s (cache)', 'beam3 tok/s (no cache)'], rows)}
 
