@@ -66,8 +66,9 @@ function xnnMatMul(ops: Ops, args: Parameters<KernelFunc>[0]): tf.TensorInfo | n
       const rows = keep(ops.reshape({ inputs: { x: aa }, backend, attrs: { shape: [1, batchA * m, k] } }));
       out = keep(ops.matMul({ inputs: { a: rows, b: bb }, backend, attrs: { transposeA: false, transposeB: false } }));
     } else {
-      // One product per batch; operands and results copied by memcpy (wasm's Slice and Concat are slower than the products).
-      const heap = (t: tf.TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
+      // One product per batch; operands and results copied by memcpy (wasm's Slice and Concat are
+      // slower than the products).
+      const heap = (t: tf.TensorInfo) => backend.typedArrayFromHeap(t);
       const pick = (x: tf.TensorInfo, i: number, batch: number) => {
         if (batch === 1) return x;
         const [rows, cols] = [x.shape[1]!, x.shape[2]!];

@@ -6,9 +6,10 @@
 // "T5 engine", measured on 2 shared cores): every projection runs as one untransposed 2-D matmul
 // over all rows and heads, and transposes are materialised instead of passed to the kernel (layers.ts
 // `matmul`: 20 GFLOP/s for x·W against 1.6 for x·Wᵀ and 0.5 for xᵀ·W); only the per-head score and
-// context products stay batched (engine/tf/wasmMatMul.ts cuts them into single XNNPACK products). The backward pass avoids the kernels wasm lacks: the embedding
-// gradient sums rows in JS instead of `UnsortedSegmentSum`, the position bias is a one-hot matmul, and
-// the loss is log-softmax times a one-hot mask instead of the fused softmax-cross-entropy. Generation
+// context products stay batched (engine/tf/wasmMatMul.ts cuts them into single XNNPACK products).
+// The backward pass avoids the kernels wasm lacks: the embedding gradient sums rows in JS instead of
+// `UnsortedSegmentSum`, the position bias is a one-hot matmul, and the loss is log-softmax times a
+// one-hot mask instead of the fused softmax-cross-entropy. Generation
 // keeps transposed weights for the call (`freezeForInference`). wasm runs single-threaded with SIMD
 // (its pthread workers cannot start under Node). Result (BENCHMARKS.md run at afee4b3): the fused
 // projection at 24 GFLOP/s, the batched per-head product at 12 (1.5 before wasmMatMul.ts); the fixture
