@@ -87,6 +87,31 @@ test('SVM threads: the fits shared among threads give the same SVMs and margins 
   await assert.rejects(fitWithOutOfFold(rows, golds, 2, 40, { threads: 2, signal: stop.signal }), { name: 'AbortError' });
 });
 
+test("with several weights C, the best-scored one is fitted on all rows and used by the folds", async () => {
+  const { rows, golds } = problem(200, 30, 6);
+  // Held-out accuracy of label 1 on other rows of the same problem: a real score, as the trainer's dev macro-F1.
+  const dev = problem(200, 30, 7);
+  const score = (svm: LinearSvm) => {
+    const m = svm.margins(dev.rows);
+    return dev.golds.filter((g, i) => m[i * 2 + 1]! > 0 === g.includes(1)).length;
+  };
+  const cs = [1, 0.01, 3];
+  const expected = cs.map((c) => score(LinearSvm.fit(rows, golds, 2, 30, { seed: 4, c })));
+  assert.ok(new Set(expected).size > 1, `the weights C score differently (${expected}), so the choice is tested`);
+  const best = cs[expected.indexOf(Math.max(...expected))]!;
+  for (const threads of [1, 2]) {
+    const chosen = await fitWithOutOfFold(rows, golds, 2, 30, { seed: 4, threads, cs, score });
+    assert.equal(chosen.c, best, `${threads} thread(s)`);
+    assert.deepEqual(chosen.scores, cs.map((c, k) => ({ c, score: expected[k] })));
+    const fixed = await fitWithOutOfFold(rows, golds, 2, 30, { seed: 4, threads, c: best });
+    assert.deepEqual(chosen.svm.weights, fixed.svm.weights, 'the SVMs are those of the chosen C');
+    assert.deepEqual(chosen.outOfFold, fixed.outOfFold, 'the folds are fitted with the chosen C');
+    assert.deepEqual(fixed.scores, [], 'no choice without a score');
+  }
+  // Equal scores keep the first C.
+  assert.equal((await fitWithOutOfFold(rows, golds, 2, 30, { seed: 4, threads: 1, cs: [0.5, 2], score: () => 1 })).c, 0.5);
+});
+
 test('an SVM survives its JSON form; a bad file is named with its field', () => {
   const { rows, golds } = problem(20, 4, 1);
   const svm = LinearSvm.fit(rows, golds, 2, 4);

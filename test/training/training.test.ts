@@ -1,7 +1,7 @@
 // LAGAMC training: targets, the hybrid loss (its semantic term reaches the generator and the
 // adapter; λ stays inside (0, 1)), the label head's own learning rate, resuming an interrupted run reproduces the uninterrupted one,
 // a cancel from a timer stops training mid-epoch, the decoding and head shift are chosen on dev, a model refuses a label file that changed since training,
-// and the default SVM head and the projection head (svm: false) each save what they read and predict dev as training scored it.
+// and the default SVM head (its weight C chosen on dev) and the projection head (svm: false) each save what they read and predict dev as training scored it.
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +17,7 @@ import { loadEncoder } from '../../engine/encoders/index';
 import { LagamcWeights, loadLinearSvm, loadTextFeatures } from '../../engine/model/lagamc/folder';
 import { evaluateModel } from '../../engine/model/evaluate';
 import { loadPredictor } from '../../engine/model/load';
+import { LinearSvm } from '../../engine/models/compact/linearSvm';
 import { CompactGenerator, encoderInput } from '../../engine/models/compact/model';
 import { Vocab } from '../../engine/models/compact/vocab';
 import { initBackend } from '../../engine/tf/backend';
@@ -25,7 +26,7 @@ import { LambdaWeight, expectedMeaning, semanticLoss } from '../../engine/traini
 import { labelHeadLoss } from '../../engine/training/labelHeadLoss';
 import { AdamW } from '../../engine/training/optimizer';
 import { NONE_TARGET, targetText, writtenLabels } from '../../engine/training/targets';
-import { HEAD_SHIFTS, MARGIN_WEIGHT, trainLagamc, type TrainOptions } from '../../engine/training/trainer';
+import { HEAD_SHIFTS, MARGIN_WEIGHT, SVM_CS, svmDevScore, trainLagamc, type TrainOptions } from '../../engine/training/trainer';
 
 let encoder: SentenceEncoder;
 let set: LabelSet;
@@ -219,7 +220,7 @@ test('predict refuses a model whose label file changed since training', async ()
   await assert.rejects(loadPredictor(out), /x\.labels\.jsonc no longer matches the model .*re-described: praise.*Retrain/);
 });
 
-test('the default head is the scaled SVM margins (svm.json written, over terms and char n-grams, no projection, biases held at 0, candidates decoding: only labels the head holds); with svm: false it is the trained projection; each saved model predicts dev as training scored it', async () => {
+test('the default head is the scaled SVM margins (svm.json written, over terms and char n-grams, C chosen on dev, no projection, biases held at 0, candidates decoding: only labels the head holds); with svm: false it is the trained projection; each saved model predicts dev as training scored it', async () => {
   for (const svmHead of [true, false]) {
     const out = join(mkdtempSync(join(tmpdir(), 'lagamc-svm-')), 'model');
     const result = await trainLagamc(set, train, dev, encoder, options(out, { epochs: 2, headShift: 0, ...(svmHead ? { decoding: { candidates: true } } : { svm: false }) }));
@@ -241,6 +242,14 @@ test('the default head is the scaled SVM margins (svm.json written, over terms a
       const svms = (await loadLinearSvm(out))!;
       // The SVMs read the word terms and char n-grams (one weight per feature and a bias).
       assert.ok(features.charGrams.length > 0 && svms.terms === features.terms.length + features.charGrams.length);
+      // Their weight C is the one of SVM_CS whose SVMs score best on dev (the first on ties), recorded in the manifest.
+      const names = set.labels.map((l) => l.name);
+      const [trainRows, devRows] = [train, dev].map((split) => split.map((e) => features.row(e.text)));
+      const fit = (c: number) => LinearSvm.fit(trainRows, train.map((e) => (e.labels ?? []).map((l) => names.indexOf(l))), names.length, svms.terms, { seed: 7, c });
+      const devScores = SVM_CS.map((c) => svmDevScore(fit(c), devRows, dev.map((e) => e.labels ?? []), names));
+      assert.equal(result.svmC, SVM_CS[devScores.indexOf(Math.max(...devScores))], `dev scores ${devScores}`);
+      assert.deepEqual(svms.weights, fit(result.svmC!).weights);
+      assert.equal((JSON.parse(readFileSync(join(out, 'lagamc-model.json'), 'utf8')) as { training: { svmC?: number } }).training.svmC, result.svmC);
       const texts = dev.map((e) => e.text);
       const u = await encoder.encode(texts.map(encoderInput));
       const labels = set.labels.length;
@@ -259,6 +268,7 @@ test('the default head is the scaled SVM margins (svm.json written, over terms a
       assert.ok(held > 0, "no label predicted on dev");
     } else {
       assert.equal(weights.generator.config.margins, undefined);
+      assert.equal(result.svmC, null);
       assert.ok(!weights.generator.params.wm && weights.generator.params.wb && weights.generator.params.wl);
       // The projection reads the word terms only.
       const features = (await loadTextFeatures(out))!;
