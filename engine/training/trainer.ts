@@ -4,8 +4,7 @@
 // cross-entropy weighted towards rare labels (labelBalance.ts), plus the label head's binary
 // cross-entropy (labelHeadLoss.ts; the head has its own learning rate). By default (`svm`) each
 // label's linear SVM is fitted on the TF-IDF rows (word terms and char n-grams) before the first
-// epoch (linearSvm.ts; their weight C chosen on dev among SVM_CS, per-label margin thresholds kept
-// where they beat one threshold on dev: labelThresholds.ts) and the head scales its margins
+// epoch (linearSvm.ts; their weight C chosen on dev among SVM_CS) and the head scales its margins
 // (p = σ(a·m), a starting at MARGIN_WEIGHT; the per-label biases are held at 0), reading
 // out-of-fold margins on training texts; with `svm: false`
 // the head reads the encoder vector and a trained TF-IDF projection of the word terms, its biases starting at the labels' prior odds. Training runs in
@@ -42,7 +41,6 @@ import type { Prediction } from '../model/prediction';
 import { DEFAULT_SIZES, encoderInput, type CompactConfig, type DecodeOptions } from '../models/compact/model';
 import { LinearSvm } from '../models/compact/linearSvm';
 import { fitWithOutOfFold } from '../models/compact/svmThreads';
-import { outOfFoldThresholds, subtractThresholds } from '../models/compact/labelThresholds';
 import { TextFeatures, type SparseRow } from '../models/compact/textFeatures';
 import { Vocab } from '../models/compact/vocab';
 import type { ProgressListener } from '../progress';
@@ -86,11 +84,11 @@ export const SVM_CS = [1, 0.5, 2];
 /** Margin thresholds of svmDevScore: about the span that the head shifts (HEAD_SHIFTS) give the head. */
 export const SVM_DEV_THRESHOLDS = [0, -0.25, -0.5];
 
-/** Dev macro-F1 of SVMs alone (a label wherever its margin exceeds the threshold) at the best of `thresholds` (the first on ties), and that threshold. */
-export function svmDevScore(svm: LinearSvm, rows: readonly SparseRow[], gold: readonly string[][], names: string[], thresholds = SVM_DEV_THRESHOLDS): { f1: number; threshold: number } {
+/** Dev macro-F1 of SVMs alone (a label wherever its margin exceeds the threshold), at the best of SVM_DEV_THRESHOLDS. */
+export function svmDevScore(svm: LinearSvm, rows: readonly SparseRow[], gold: readonly string[][], names: string[]): number {
   const m = svm.margins(rows);
   const f1 = (t: number) => evaluate(gold, gold.map((_, i) => names.filter((_, j) => m[i * names.length + j]! > t)), { labels: names }).macro.f1;
-  return thresholds.map((threshold) => ({ f1: f1(threshold), threshold })).reduce((best, s) => (s.f1 > best.f1 ? s : best));
+  return Math.max(...SVM_DEV_THRESHOLDS.map(f1));
 }
 
 export interface TrainOptions {
@@ -137,11 +135,6 @@ export interface TrainOptions {
   svm?: boolean;
   /** Weight C of the SVMs (default: chosen on dev among SVM_CS). */
   svmC?: number;
-  /**
-   * Per-label margin thresholds of the SVMs (labelThresholds.ts): `auto` (default) keeps them where
-   * they beat one threshold for all labels on dev, `per-label` always, `none` never.
-   */
-  svmThresholds?: 'auto' | 'per-label' | 'none';
   /** Decoding of dev predictions (default greedy, free); without `constrained` or `candidates` given, candidates decoding is also tried on dev after training. */
   decoding?: Decoding;
   /** Weight of the label head's loss (labelHeadLoss.ts; default 1; 0: a generator without label head). */
@@ -167,8 +160,6 @@ export interface TrainResult {
   bestEpoch: number;
   /** Weight C of the SVM head's SVMs (null without them). */
   svmC: number | null;
-  /** Whether the SVMs' margins are shifted by per-label thresholds (labelThresholds.ts). */
-  perLabelThresholds: boolean;
   epochsRun: number;
   dev: EvalReport;
   lambda: number;
@@ -234,25 +225,13 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
   let svm: LinearSvm | null = null;
   let trainMargins: Float32Array | null = null;
   let svmC: number | null = null;
-  let perLabelThresholds = false;
   if (svmHead && features && trainBags) {
     const choose = opts.svmC === undefined && dev.length > 0;
     opts.onProgress?.({ phase: 'prepare', fraction: 0, message: `fitting ${names.length} linear SVMs on ${features.terms.length} TF-IDF terms and ${features.charGrams.length} char n-grams${choose ? ` (C chosen on dev among ${SVM_CS.join(', ')})` : ''}, and out-of-fold margins` });
     const devGold = dev.map((e) => e.labels ?? []);
-    const fit = await fitWithOutOfFold(trainBags, trainGolds, names.length, features.size, { seed, ...(choose ? { cs: SVM_CS, score: (s: LinearSvm) => svmDevScore(s, devBags!, devGold, names).f1 } : { c: opts.svmC ?? 1 }), ...(opts.threads ? { threads: opts.threads } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
+    const fit = await fitWithOutOfFold(trainBags, trainGolds, names.length, features.size, { seed, ...(choose ? { cs: SVM_CS, score: (s: LinearSvm) => svmDevScore(s, devBags!, devGold, names) } : { c: opts.svmC ?? 1 }), ...(opts.threads ? { threads: opts.threads } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
     ({ svm, outOfFold: trainMargins, c: svmC } = fit);
     if (choose) opts.onProgress?.({ phase: 'prepare', fraction: 0, message: `SVM weight C = ${svmC} (dev macro-F1 of the SVMs alone: ${fit.scores.map((s) => `C ${s.c}: ${(100 * s.score).toFixed(2)}`).join(', ')})` });
-    const thresholdMode = opts.svmThresholds ?? 'auto';
-    if (thresholdMode !== 'none') {
-      // The global threshold chosen on dev is the fallback of labels without a trustworthy own one.
-      const global = dev.length ? svmDevScore(svm, devBags!, devGold, names) : { f1: 0, threshold: 0 };
-      const { thresholds } = outOfFoldThresholds(trainMargins, trainGolds, names.length, global.threshold);
-      const thresholded = svm.thresholded(thresholds);
-      const own = dev.length ? svmDevScore(thresholded, devBags!, devGold, names, [0]).f1 : 0;
-      perLabelThresholds = thresholdMode === 'per-label' || own > global.f1;
-      opts.onProgress?.({ phase: 'prepare', fraction: 0, message: `SVM margin thresholds: ${perLabelThresholds ? 'per label' : 'one for all labels'} (dev macro-F1 of the SVMs alone: per label ${(100 * own).toFixed(2)}, one threshold ${global.threshold}: ${(100 * global.f1).toFixed(2)})` });
-      if (perLabelThresholds) [svm, trainMargins] = [thresholded, subtractThresholds(trainMargins, thresholds)];
-    }
   }
   const encoderDropout = opts.encoderDropout ?? (svm ? DEFAULT_ENCODER_DROPOUT : 0);
   const goldConditioning = labelHead > 0 ? (opts.goldConditioning ?? (svm ? DEFAULT_GOLD_CONDITIONING : 0)) : 0;
@@ -392,7 +371,7 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
         opts.onProgress?.({ phase: 'save', fraction: (epoch / epochs) * 0.9, epoch, epochs, message: `saving epoch ${epoch} (best dev macro-F1 so far)` });
         await weights.save(opts.out);
         await writeJsonAtomic(join(opts.out, 'report-dev.json'), { epoch, ...report, hallucinationRate: record.devHallucinationRate });
-        await writeManifest(opts.out, { format: 'lagamc-model', version: 1, kind: LAGAMC_KIND, createdAt: new Date().toISOString(), labels: names, settings, training: { bestEpoch, devMacroF1: bestMacroF1, lambda: lambda.value, epochs: epoch, seconds: record.seconds, examples: train.length, ...(svmC !== null ? { svmC, perLabelThresholds } : {}) } });
+        await writeManifest(opts.out, { format: 'lagamc-model', version: 1, kind: LAGAMC_KIND, createdAt: new Date().toISOString(), labels: names, settings, training: { bestEpoch, devMacroF1: bestMacroF1, lambda: lambda.value, epochs: epoch, seconds: record.seconds, examples: train.length, ...(svmC !== null ? { svmC } : {}) } });
       } else sinceBest++;
       await weights.save(checkpointDir);
       await writeJsonAtomic(join(checkpointDir, 'lambda.json'), { rho: lambda.rho ? lambda.rho.dataSync()[0]! : null });
@@ -439,7 +418,7 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
   }
   const dev0 = bestDev ?? (JSON.parse(await readFile(join(opts.out, 'report-dev.json'), 'utf8')) as EvalReport);
   opts.onProgress?.({ phase: 'done', fraction: 1, message: `best epoch ${bestEpoch}, ${decodingName(decoding)} decoding, head shift ${headShift}, dev macro-F1 ${(100 * dev0.macro.f1).toFixed(2)}` });
-  return { bestEpoch, svmC, perLabelThresholds, epochsRun: epoch - 1, dev: dev0, lambda: finalLambda, headShift, decoding, seconds: secondsBefore + (performance.now() - started) / 1000 };
+  return { bestEpoch, svmC, epochsRun: epoch - 1, dev: dev0, lambda: finalLambda, headShift, decoding, seconds: secondsBefore + (performance.now() - started) / 1000 };
 }
 
 /** How a decoding is named in progress messages and benchmark tables. */

@@ -31,9 +31,7 @@ import { evaluateModel } from '../../engine/model/evaluate';
 import { loadPredictor } from '../../engine/model/load';
 import { initBackend } from '../../engine/tf/backend';
 import type { Decoding } from '../../engine/model/prediction';
-import { outOfFoldThresholds } from '../../engine/models/compact/labelThresholds';
 import { LinearSvm } from '../../engine/models/compact/linearSvm';
-import { fitWithOutOfFold } from '../../engine/models/compact/svmThreads';
 import { ENCODER_CHARS } from '../../engine/models/compact/model';
 import { TextFeatures } from '../../engine/models/compact/textFeatures';
 import { DEFAULT_CHAR_GRAMS, DEFAULT_EPOCHS, DEFAULT_HEAD_LEARNING_RATE, DEFAULT_LABEL_ROWS, DEFAULT_LEARNING_RATE, DEFAULT_ENCODER_DROPOUT, DEFAULT_GOLD_CONDITIONING, HEAD_SHIFTS, MARGIN_WEIGHT, SVM_CS, SVM_DEV_THRESHOLDS, decodingName, svmDevScore, trainLagamc, type TrainOptions } from '../../engine/training/trainer';
@@ -92,7 +90,7 @@ function writeTable(): void {
   writeSection(
   TITLE,
   'npm run bench lagamc',
-  `Compact generator trained from scratch with the defaults of \`lagamc train\` (a label head that scales each label's linear SVM margin on the TF-IDF terms and ${DEFAULT_CHAR_GRAMS.toLocaleString('en')} char 3-5-grams of the whole text, its weight C chosen on dev among ${SVM_CS.join(', ')} by the SVMs' own dev macro-F1, per-label margin thresholds from out-of-fold margins where they beat one threshold for all labels on dev, p = σ(a·m), a starting at ${MARGIN_WEIGHT}, biases held at 0, out-of-fold margins on training texts (with \`--no-svm\`: a head on the frozen USE-lite vector and a projection of the TF-IDF terms, its biases starting at the labels' prior odds); a GRU decoder conditioned on the USE-lite vector of the text's first ${ENCODER_CHARS} characters (through dropout ${DEFAULT_ENCODER_DROPOUT} in training; none with \`--no-svm\`) and the head's label probabilities (the gold labels instead for a share ${DEFAULT_GOLD_CONDITIONING} of training texts; none with \`--no-svm\`), decoding over the descriptions' words, ending before a repeated sentence, verbatim copies of label sentences restored to their spelling before matching; ${DEFAULT_LABEL_ROWS} label rows per batch; rare-label weighting α = 0.5; batches of at most 128 texts and 8,192 target tokens; learning rate ${DEFAULT_LEARNING_RATE}, ${DEFAULT_HEAD_LEARNING_RATE} for the label head; greedy decoding; after training, the decoding (free, or candidates: only the sentences of the labels the head holds) and the shift added to the head's logits before the decoder reads them are chosen on dev among ${HEAD_SHIFTS.join(', ')}), matcher with the trained adapter, threshold 0.4; backend ${backend}, ${threads} threads per step; at most ${epochs} epochs, early stopping after 4 without dev gain; model selected on dev macro-F1 of generated predictions. Reuters's dev split is a seeded 10% of train. Peak RSS is the benchmark process's running maximum. References on this machine: TF-IDF + linear SVM 87.2 / 46.4 (Reuters) and 63.2 / 51.9 (CAVES) micro / macro-F1; Renee (paper) 90.29 / 66.21 and 79.46 / 67.93.
+  `Compact generator trained from scratch with the defaults of \`lagamc train\` (a label head that scales each label's linear SVM margin on the TF-IDF terms and ${DEFAULT_CHAR_GRAMS.toLocaleString('en')} char 3-5-grams of the whole text, its weight C chosen on dev among ${SVM_CS.join(', ')} by the SVMs' own dev macro-F1, p = σ(a·m), a starting at ${MARGIN_WEIGHT}, biases held at 0, out-of-fold margins on training texts (with \`--no-svm\`: a head on the frozen USE-lite vector and a projection of the TF-IDF terms, its biases starting at the labels' prior odds); a GRU decoder conditioned on the USE-lite vector of the text's first ${ENCODER_CHARS} characters (through dropout ${DEFAULT_ENCODER_DROPOUT} in training; none with \`--no-svm\`) and the head's label probabilities (the gold labels instead for a share ${DEFAULT_GOLD_CONDITIONING} of training texts; none with \`--no-svm\`), decoding over the descriptions' words, ending before a repeated sentence, verbatim copies of label sentences restored to their spelling before matching; ${DEFAULT_LABEL_ROWS} label rows per batch; rare-label weighting α = 0.5; batches of at most 128 texts and 8,192 target tokens; learning rate ${DEFAULT_LEARNING_RATE}, ${DEFAULT_HEAD_LEARNING_RATE} for the label head; greedy decoding; after training, the decoding (free, or candidates: only the sentences of the labels the head holds) and the shift added to the head's logits before the decoder reads them are chosen on dev among ${HEAD_SHIFTS.join(', ')}), matcher with the trained adapter, threshold 0.4; backend ${backend}, ${threads} threads per step; at most ${epochs} epochs, early stopping after 4 without dev gain; model selected on dev macro-F1 of generated predictions. Reuters's dev split is a seeded 10% of train. Peak RSS is the benchmark process's running maximum. References on this machine: TF-IDF + linear SVM 87.2 / 46.4 (Reuters) and 63.2 / 51.9 (CAVES) micro / macro-F1; Renee (paper) 90.29 / 66.21 and 79.46 / 67.93.
 
 | run | micro-F1 | macro-F1 | rare-label macro-F1 | hallucinated sentences % | best / run epochs | head shift, decoding | training min | peak RSS GiB | commit |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |
@@ -131,31 +129,28 @@ async function run(name: string, set: LabelSet, text: string, train: Example[], 
 
 /**
  * The label head's SVMs alone, fitted as the trainer fits them (its TF-IDF terms and `charGrams`
- * char n-grams, C chosen on dev among SVM_CS by svmDevScore, out-of-fold margins): labels with
- * margin > 0; with margin > t, t chosen on dev macro-F1 among SVM_DEV_THRESHOLDS; and with per-label
- * thresholds from the out-of-fold margins (labelThresholds.ts, t as their fallback), which the
- * trainer keeps only where they beat t on dev.
+ * char n-grams, C chosen on dev among SVM_CS by svmDevScore): labels with margin > 0, then with
+ * margin > t, t chosen on dev macro-F1 among SVM_DEV_THRESHOLDS (the same selection the model gets).
  */
-async function svmBaseline(name: string, set: LabelSet, train: Example[], dev: Example[], test: Example[], charGrams: number): Promise<void> {
+function svmBaseline(name: string, set: LabelSet, train: Example[], dev: Example[], test: Example[], charGrams: number): void {
   if (only && !only.some((o) => name.includes(o))) return;
   const names = set.labels.map((l) => l.name);
   const features = TextFeatures.fit(train.map((e) => e.text), { maxCharGrams: charGrams });
-  const [trainRows, devRows, testRows] = [train, dev, test].map((split) => split.map((e) => features.row(e.text)));
-  const [trainGold, devGold, testGold] = [train, dev, test].map((split) => split.map((e) => e.labels ?? []));
-  const golds = trainGold.map((g) => g.map((l) => names.indexOf(l)));
-  const fit = await fitWithOutOfFold(trainRows, golds, names.length, features.size, { seed: 1, cs: SVM_CS, score: (s) => svmDevScore(s, devRows, devGold, names).f1 });
-  const global = svmDevScore(fit.svm, devRows, devGold, names);
-  const perLabel = fit.svm.thresholded(outOfFoldThresholds(fit.outOfFold, golds, names.length, global.threshold).thresholds);
-  const perLabelDev = svmDevScore(perLabel, devRows, devGold, names, [0]).f1;
-  const rows: [string, LinearSvm, number][] = [
-    ['', fit.svm, 0],
-    [`margin > t chosen on dev among ${SVM_DEV_THRESHOLDS.join(', ')} (same SVMs; t = ${global.threshold})`, fit.svm, global.threshold],
-    [`per-label thresholds from out-of-fold margins (same SVMs; dev macro-F1 ${(100 * perLabelDev).toFixed(2)} against ${(100 * global.f1).toFixed(2)} with t)`, perLabel, 0],
-  ];
-  for (const [how, svm, t] of rows) {
-    const margins = svm.margins(testRows);
-    const r = evaluate(testGold, testGold.map((_, i) => names.filter((_, j) => margins[i * names.length + j]! > t)), { labels: names });
-    const row = `| ${how ? `${name}, ${how}` : name}, C = ${fit.c} chosen on dev | ${(100 * r.micro.f1).toFixed(2)} | ${(100 * r.macro.f1).toFixed(2)} | ${(100 * r.rare.macroF1).toFixed(2)} | | | | | | ${commit()} |`;
+  const devRows = dev.map((e) => features.row(e.text));
+  const fits = SVM_CS.map((c) => LinearSvm.fit(train.map((e) => features.row(e.text)), train.map((e) => (e.labels ?? []).map((l) => names.indexOf(l))), names.length, features.size, { seed: 1, c }));
+  const devScores = fits.map((f) => svmDevScore(f, devRows, dev.map((e) => e.labels ?? []), names));
+  const chosen = devScores.indexOf(Math.max(...devScores));
+  const svm = fits[chosen]!;
+  const scorer = (split: Example[]) => {
+    const margins = svm.margins(split.map((e) => features.row(e.text)));
+    return (t: number) => evaluate(split.map((e) => e.labels ?? []), split.map((_, i) => names.filter((_, j) => margins[i * names.length + j]! > t)), { labels: names });
+  };
+  const [onDev, onTest] = [scorer(dev), scorer(test)];
+  const devF1 = SVM_DEV_THRESHOLDS.map((t) => onDev(t).macro.f1);
+  const best = SVM_DEV_THRESHOLDS[devF1.indexOf(Math.max(...devF1))]!;
+  for (const [how, t] of [['', 0], [`margin > t chosen on dev among ${SVM_DEV_THRESHOLDS.join(', ')} (same SVMs; t = ${best})`, best]] as [string, number][]) {
+    const r = onTest(t);
+    const row = `| ${how ? `${name}, ${how}` : name}, C = ${SVM_CS[chosen]} chosen on dev | ${(100 * r.micro.f1).toFixed(2)} | ${(100 * r.macro.f1).toFixed(2)} | ${(100 * r.rare.macroF1).toFixed(2)} | | | | | | ${commit()} |`;
     add(name, row);
     console.log(row);
   }
@@ -175,8 +170,8 @@ const caves = await (async () => {
   await cache.save();
   const z = evaluate(test.map((e) => e.labels ?? []), zs.map((p) => p.labels.map((l) => l.label)), { labels: set.labels.map((l) => l.name), scores: zs.map((p) => p.scores) });
   add(ZERO_SHOT, `| ${ZERO_SHOT} | ${(100 * z.micro.f1).toFixed(2)} | ${(100 * z.macro.f1).toFixed(2)} | ${(100 * z.rare.macroF1).toFixed(2)} | | | | | | ${commit()} |`);
-  await svmBaseline(CAVES_WORD_SVM, set, train, dev, test, 0);
-  await svmBaseline(CAVES_SVM, set, train, dev, test, DEFAULT_CHAR_GRAMS);
+  svmBaseline(CAVES_WORD_SVM, set, train, dev, test, 0);
+  svmBaseline(CAVES_SVM, set, train, dev, test, DEFAULT_CHAR_GRAMS);
   await run(CAVES_MAIN, set, text, train, dev, test, {}, [['3-beam search', { numBeams: 3 }], ['constrained to the descriptions', { constrained: true, candidates: false }]], true);
   await run(CAVES_NO_SVM, set, text, train, dev, test, { svm: false });
   return { set, text, train, dev, test };
@@ -195,8 +190,8 @@ const caves = await (async () => {
   const named: LabelSet = { ...plain, labels: plain.labels.map((l) => ({ ...l, ...(longNames[l.name] ? { longName: longNames[l.name] } : {}) })) };
   const offline = await generateDescriptions(named, train, encoder);
   const set: LabelSet = { ...named, labels: named.labels.map((l) => ({ ...l, description: offline.find((o) => o.label === l.name)!.description })) };
-  await svmBaseline(REUTERS_WORD_SVM, set, train, dev, test, 0);
-  await svmBaseline(REUTERS_SVM, set, train, dev, test, DEFAULT_CHAR_GRAMS);
+  svmBaseline(REUTERS_WORD_SVM, set, train, dev, test, 0);
+  svmBaseline(REUTERS_SVM, set, train, dev, test, DEFAULT_CHAR_GRAMS);
   const labelFileText = JSON.stringify({ labels: set.labels.map((l) => ({ name: l.name, description: l.description, ...(l.longName ? { longName: l.longName } : {}) })) });
   await run(REUTERS_MAIN, set, labelFileText, train, dev, test, {}, [], true);
   await run(REUTERS_NO_SVM, set, labelFileText, train, dev, test, { svm: false });

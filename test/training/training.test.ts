@@ -17,10 +17,8 @@ import { loadEncoder } from '../../engine/encoders/index';
 import { LagamcWeights, loadLinearSvm, loadTextFeatures } from '../../engine/model/lagamc/folder';
 import { evaluateModel } from '../../engine/model/evaluate';
 import { loadPredictor } from '../../engine/model/load';
-import { outOfFoldThresholds } from '../../engine/models/compact/labelThresholds';
 import { LinearSvm } from '../../engine/models/compact/linearSvm';
 import { CompactGenerator, encoderInput } from '../../engine/models/compact/model';
-import { fitWithOutOfFold } from '../../engine/models/compact/svmThreads';
 import { Vocab } from '../../engine/models/compact/vocab';
 import { initBackend } from '../../engine/tf/backend';
 import { registerGradients } from '../../engine/tf/gradients';
@@ -222,10 +220,10 @@ test('predict refuses a model whose label file changed since training', async ()
   await assert.rejects(loadPredictor(out), /x\.labels\.jsonc no longer matches the model .*re-described: praise.*Retrain/);
 });
 
-test('the default head is the scaled SVM margins (svm.json written, over terms and char n-grams, C and per-label thresholds chosen on dev, no projection, biases held at 0, candidates decoding: only labels the head holds); with svm: false it is the trained projection; each saved model predicts dev as training scored it', async () => {
+test('the default head is the scaled SVM margins (svm.json written, over terms and char n-grams, C chosen on dev, no projection, biases held at 0, candidates decoding: only labels the head holds); with svm: false it is the trained projection; each saved model predicts dev as training scored it', async () => {
   for (const svmHead of [true, false]) {
     const out = join(mkdtempSync(join(tmpdir(), 'lagamc-svm-')), 'model');
-    const result = await trainLagamc(set, train, dev, encoder, options(out, { epochs: 2, headShift: 0, ...(svmHead ? { decoding: { candidates: true }, svmThresholds: 'per-label' } : { svm: false }) }));
+    const result = await trainLagamc(set, train, dev, encoder, options(out, { epochs: 2, headShift: 0, ...(svmHead ? { decoding: { candidates: true } } : { svm: false }) }));
     assert.equal(existsSync(join(out, 'svm.json')), svmHead);
     const weights = await LagamcWeights.load(out);
     if (svmHead) {
@@ -244,26 +242,14 @@ test('the default head is the scaled SVM margins (svm.json written, over terms a
       const svms = (await loadLinearSvm(out))!;
       // The SVMs read the word terms and char n-grams (one weight per feature and a bias).
       assert.ok(features.charGrams.length > 0 && svms.terms === features.terms.length + features.charGrams.length);
-      // Their weight C is the one of SVM_CS whose SVMs score best on dev (the first on ties); their
-      // biases are lowered by per-label thresholds from out-of-fold margins where these beat one
-      // threshold for all labels on dev. Both recorded in the manifest.
+      // Their weight C is the one of SVM_CS whose SVMs score best on dev (the first on ties), recorded in the manifest.
       const names = set.labels.map((l) => l.name);
       const [trainRows, devRows] = [train, dev].map((split) => split.map((e) => features.row(e.text)));
-      const golds = train.map((e) => (e.labels ?? []).map((l) => names.indexOf(l)));
-      const devGold = dev.map((e) => e.labels ?? []);
-      const devScores = SVM_CS.map((c) => svmDevScore(LinearSvm.fit(trainRows, golds, names.length, svms.terms, { seed: 7, c }), devRows, devGold, names).f1);
+      const fit = (c: number) => LinearSvm.fit(trainRows, train.map((e) => (e.labels ?? []).map((l) => names.indexOf(l))), names.length, svms.terms, { seed: 7, c });
+      const devScores = SVM_CS.map((c) => svmDevScore(fit(c), devRows, dev.map((e) => e.labels ?? []), names));
       assert.equal(result.svmC, SVM_CS[devScores.indexOf(Math.max(...devScores))], `dev scores ${devScores}`);
-      const fit = await fitWithOutOfFold(trainRows, golds, names.length, svms.terms, { seed: 7, c: result.svmC!, threads: 1 });
-      const global = svmDevScore(fit.svm, devRows, devGold, names);
-      const thresholded = fit.svm.thresholded(outOfFoldThresholds(fit.outOfFold, golds, names.length, global.threshold).thresholds);
-      assert.equal(result.perLabelThresholds, true, 'forced');
-      assert.deepEqual(svms.weights, thresholded.weights);
-      assert.notDeepEqual(svms.weights, fit.svm.weights);
-      // By default ("auto") they are kept where they beat one threshold on dev.
-      const auto = await trainLagamc(set, train, dev, encoder, options(join(out, '..', 'auto'), { epochs: 1, headShift: 0 }));
-      assert.equal(auto.perLabelThresholds, svmDevScore(thresholded, devRows, devGold, names, [0]).f1 > global.f1);
-      const { training } = JSON.parse(readFileSync(join(out, 'lagamc-model.json'), 'utf8')) as { training: { svmC?: number; perLabelThresholds?: boolean } };
-      assert.deepEqual([training.svmC, training.perLabelThresholds], [result.svmC, result.perLabelThresholds]);
+      assert.deepEqual(svms.weights, fit(result.svmC!).weights);
+      assert.equal((JSON.parse(readFileSync(join(out, 'lagamc-model.json'), 'utf8')) as { training: { svmC?: number } }).training.svmC, result.svmC);
       const texts = dev.map((e) => e.text);
       const u = await encoder.encode(texts.map(encoderInput));
       const labels = set.labels.length;
@@ -283,7 +269,6 @@ test('the default head is the scaled SVM margins (svm.json written, over terms a
     } else {
       assert.equal(weights.generator.config.margins, undefined);
       assert.equal(result.svmC, null);
-      assert.equal(result.perLabelThresholds, false);
       assert.ok(!weights.generator.params.wm && weights.generator.params.wb && weights.generator.params.wl);
       // The projection reads the word terms only.
       const features = (await loadTextFeatures(out))!;

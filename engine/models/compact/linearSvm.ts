@@ -102,14 +102,6 @@ export class LinearSvm {
     return new LinearSvm(labels, terms, weights);
   }
 
-  /** The same SVMs with each label's bias lowered by its threshold: margins m − t (labelThresholds.ts). */
-  thresholded(thresholds: Float32Array): LinearSvm {
-    const weights = this.weights.slice();
-    const width = this.terms + 1;
-    for (let j = 0; j < this.labels; j++) weights[j * width + this.terms]! -= thresholds[j]!;
-    return new LinearSvm(this.labels, this.terms, weights);
-  }
-
   /** rows × labels margins w·x + b. */
   margins(rows: readonly SparseRow[]): Float32Array {
     const width = this.terms + 1;
