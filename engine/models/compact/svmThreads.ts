@@ -3,9 +3,9 @@
 // independent fits by default. Given several weights C and a score (the trainer's: dev macro-F1),
 // one fit on all texts per C comes first and the best-scored C is kept for the folds. SVM threads
 // (svmWorker.ts) share the fits, each taking the next one when it is free; with one thread they run
-// here. The calling thread only hands them out (one that fits
-// too answers the others late: see encoders/use/threads.ts). Each fit is computed as LinearSvm.fit
-// computes it alone, so the result does not depend on the number of threads.
+// here. The calling thread only hands them out (one that fits too answers the others late: see
+// encoders/use/threads.ts). Each fit is computed as LinearSvm.fit computes it alone, so the result
+// does not depend on the number of threads.
 import { WorkerChannel, defaultThreads, shareJobs, startWorker, type WorkerError } from '../../workers';
 import { seededRng, shuffle } from '../../random';
 import { LinearSvm, type LinearSvmOptions } from './linearSvm';
