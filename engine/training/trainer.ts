@@ -85,11 +85,11 @@ export const SVM_CS = [1, 0.5, 2];
 /** Margin thresholds of svmDevScore: about the span that the head shifts (HEAD_SHIFTS) give the head. */
 export const SVM_DEV_THRESHOLDS = [0, -0.25, -0.5];
 
-/** Dev macro-F1 of SVMs alone (a label wherever its margin exceeds the threshold), at the best of SVM_DEV_THRESHOLDS. */
-export function svmDevScore(svm: LinearSvm, rows: readonly SparseRow[], gold: readonly string[][], names: string[]): number {
+/** Dev macro-F1 of SVMs alone (a label wherever its margin exceeds the threshold) at the best of SVM_DEV_THRESHOLDS (the first on ties), and that threshold. */
+export function svmDevScore(svm: LinearSvm, rows: readonly SparseRow[], gold: readonly string[][], names: string[]): { f1: number; threshold: number } {
   const m = svm.margins(rows);
   const f1 = (t: number) => evaluate(gold, gold.map((_, i) => names.filter((_, j) => m[i * names.length + j]! > t)), { labels: names }).macro.f1;
-  return Math.max(...SVM_DEV_THRESHOLDS.map(f1));
+  return SVM_DEV_THRESHOLDS.map((threshold) => ({ f1: f1(threshold), threshold })).reduce((best, s) => (s.f1 > best.f1 ? s : best));
 }
 
 export interface TrainOptions {
@@ -230,7 +230,7 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
     const choose = opts.svmC === undefined && dev.length > 0;
     opts.onProgress?.({ phase: 'prepare', fraction: 0, message: `fitting ${names.length} linear SVMs on ${features.terms.length} TF-IDF terms and ${features.charGrams.length} char n-grams${choose ? ` (C chosen on dev among ${SVM_CS.join(', ')})` : ''}, and out-of-fold margins` });
     const devGold = dev.map((e) => e.labels ?? []);
-    const fit = await fitWithOutOfFold(trainBags, trainGolds, names.length, features.size, { seed, ...(choose ? { cs: SVM_CS, score: (s: LinearSvm) => svmDevScore(s, devBags!, devGold, names) } : { c: opts.svmC ?? 1 }), ...(opts.threads ? { threads: opts.threads } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
+    const fit = await fitWithOutOfFold(trainBags, trainGolds, names.length, features.size, { seed, ...(choose ? { cs: SVM_CS, score: (s: LinearSvm) => svmDevScore(s, devBags!, devGold, names).f1 } : { c: opts.svmC ?? 1 }), ...(opts.threads ? { threads: opts.threads } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
     ({ svm, outOfFold: trainMargins, c: svmC } = fit);
     if (choose) opts.onProgress?.({ phase: 'prepare', fraction: 0, message: `SVM weight C = ${svmC} (dev macro-F1 of the SVMs alone: ${fit.scores.map((s) => `C ${s.c}: ${(100 * s.score).toFixed(2)}`).join(', ')})` });
   }

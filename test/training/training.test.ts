@@ -246,7 +246,7 @@ test('the default head is the scaled SVM margins (svm.json written, over terms a
       const names = set.labels.map((l) => l.name);
       const [trainRows, devRows] = [train, dev].map((split) => split.map((e) => features.row(e.text)));
       const fit = (c: number) => LinearSvm.fit(trainRows, train.map((e) => (e.labels ?? []).map((l) => names.indexOf(l))), names.length, svms.terms, { seed: 7, c });
-      const devScores = SVM_CS.map((c) => svmDevScore(fit(c), devRows, dev.map((e) => e.labels ?? []), names));
+      const devScores = SVM_CS.map((c) => svmDevScore(fit(c), devRows, dev.map((e) => e.labels ?? []), names).f1);
       assert.equal(result.svmC, SVM_CS[devScores.indexOf(Math.max(...devScores))], `dev scores ${devScores}`);
       assert.deepEqual(svms.weights, fit(result.svmC!).weights);
       assert.equal((JSON.parse(readFileSync(join(out, 'lagamc-model.json'), 'utf8')) as { training: { svmC?: number } }).training.svmC, result.svmC);
