@@ -42,6 +42,12 @@ export interface Decoding {
    * holds (probability ≥ 0.5 at the model's head shift) or the none sentence.
    */
   candidates?: boolean;
+  /**
+   * Compact generator with a label head, constrained or candidates decoding: the labels whose head
+   * probability (at the model's head shift) is at least this (0.5 to 1) must be written before the
+   * end, and the none sentence may then not be. null: none (overrides a model's).
+   */
+  force?: number | null;
 }
 
 export interface PredictOptions {

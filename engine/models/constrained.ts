@@ -78,16 +78,17 @@ export class SentenceConstraint {
 
   /**
    * Token ids allowed after `generated`; `</s>` only once a whole sentence has been emitted. With
-   * `permitted` (sentence indices), only those sentences may be written.
+   * `permitted` (sentence indices), only those sentences may be written; with `required`, `</s>`
+   * only once each of those has been written too.
    */
-  allowed(generated: number[], permitted?: readonly number[]): number[] {
+  allowed(generated: number[], permitted?: readonly number[], required?: readonly number[]): number[] {
     const out = new Set<number>();
     const ok = (used: number[]) => (i: number) => !used.includes(i) && (!permitted || permitted.includes(i));
     for (const { node, used } of this.positions(generated)) {
       for (const [tok, child] of node.children) if (child.below.some(ok(used))) out.add(tok);
       if (node.end !== undefined && !used.includes(node.end)) {
-        out.add(this.eosTokenId);
         const done = [...used, node.end];
+        if (!required || required.every((i) => done.includes(i))) out.add(this.eosTokenId);
         if (this.fresh(done)) for (const [tok, child] of this.root.children) if (child.below.some(ok(done))) out.add(tok);
       }
     }

@@ -13,7 +13,8 @@
 // the matcher maps the sentences to labels, and the epoch with the best dev macro-F1 is kept (never
 // test data, never teacher-forced outputs). Early stopping after `patience` epochs without
 // improvement. Then the decoding (free, or `candidates`: only the labels the head holds may be
-// written) and the head shift (HEAD_SHIFTS) are chosen on dev.
+// written, each with labels the head is sure of forced or not: FORCE_LEVELS) and the head shift
+// (HEAD_SHIFTS) are chosen on dev.
 // Each step's batch is cut into shards computed by parallel threads (gradientThreads.ts).
 // Each epoch ends with an atomic checkpoint; `resume` continues from it and, since batches depend
 // only on (seed, epoch), reproduces the uninterrupted run (with the same number of threads).
@@ -77,6 +78,34 @@ export const DEFAULT_GOLD_CONDITIONING = 0.5;
  */
 export const HEAD_SHIFTS = [0, 1, 2];
 /**
+ * Head probabilities at or above which labels must be written (Decoding `force`), tried on dev after
+ * training with constrained and candidates decoding. The decoder leaves out labels the head is sure
+ * of when they seldom go together in training (README); forcing every label the head holds (0.5)
+ * would leave it nothing to decide.
+ */
+export const FORCE_LEVELS = [0.9, 0.8, 0.7];
+
+/**
+ * The decodings tried on dev after training, the first of which also scores the epochs. Without a
+ * label head: the given one. With one, a given mode (free, constrained or candidates) is kept and a
+ * given `force` (null: none) too; what is not given is chosen: free, constrained at each of
+ * FORCE_LEVELS, candidates unforced and at each level.
+ */
+export function decodingChoices(given: Decoding, labelHead: number): Decoding[] {
+  const constrainedGiven = given.constrained || given.candidates;
+  const modeGiven = given.constrained !== undefined || given.candidates !== undefined;
+  if (typeof given.force === 'number') {
+    if (labelHead <= 0) throw new Error('forced labels need the label head (drop --label-head 0)');
+    if (modeGiven && !constrainedGiven) throw new Error('forced labels need constrained or candidates decoding, not free');
+  }
+  if (labelHead <= 0) return [given];
+  const forced = (d: Decoding): Decoding[] => (given.force === undefined ? FORCE_LEVELS.map((force) => ({ ...d, force })) : []);
+  if (modeGiven) return constrainedGiven ? [given, ...forced(given)] : [given];
+  const candidates = { ...given, candidates: true };
+  if (typeof given.force === 'number') return [{ ...given, constrained: true }, candidates];
+  return [given, ...forced({ ...given, constrained: true }), candidates, ...forced(candidates)];
+}
+/**
  * Weights C among which the SVMs' is chosen on dev (svmDevScore); the first wins ties. Dev picks 0.5
  * on CAVES and 2 on Reuters (BENCHMARKS.md): the model gains about 0.5 micro-F1 on CAVES (mean of
  * three seeds) and 1.4 macro-F1 on Reuters (one seed) over C = 1.
@@ -136,7 +165,7 @@ export interface TrainOptions {
   svm?: boolean;
   /** Weight C of the SVMs (default: chosen on dev among SVM_CS). */
   svmC?: number;
-  /** Decoding of dev predictions (default greedy, free); without `constrained` or `candidates` given, candidates decoding is also tried on dev after training. */
+  /** Decoding of dev predictions (default greedy); what it leaves open is chosen on dev after training (decodingChoices). */
   decoding?: Decoding;
   /** Weight of the label head's loss (labelHeadLoss.ts; default 1; 0: a generator without label head). */
   labelHead?: number;
@@ -252,11 +281,9 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
   // labels stricter than their SVMs' own threshold m = 0, and the head lost them (README).
   const rateScale = variables.map((v) => (svm && v === weights.generator.params.bl ? 0 : head.has(v) ? (opts.headLearningRate ?? DEFAULT_HEAD_LEARNING_RATE) / learningRate : 1));
   const optimizer = new AdamW(variables, { learningRate, totalSteps: epochs * stepsPerEpoch, rateScale });
-  // Epochs are scored with the given decoding (default greedy); without a given mode, candidates
-  // decoding (with a label head) is then tried too.
-  let decoding: Decoding = opts.decoding ?? {};
-  const modeGiven = decoding.constrained !== undefined || decoding.candidates !== undefined;
-  const decodingChoices: Decoding[] = [decoding, ...(labelHead > 0 && !modeGiven ? [{ ...decoding, candidates: true }] : [])];
+  // Epochs are scored with the first of the decodings tried after training.
+  const choices = decodingChoices(opts.decoding ?? {}, labelHead);
+  let decoding = choices[0]!;
   const settings: LagamcSettings = { encoder: opts.encoderSpec, generator: config, targets: mode, fallback: opts.fallback ?? false, labelFile: resolve(opts.labelFile), labelsHash: labelsHash(set), ...(opts.threshold !== undefined ? { threshold: opts.threshold } : {}), decoding, ...(labelHead > 0 && opts.headShift ? { headShift: opts.headShift } : {}) };
   let constraint: SentenceConstraint | undefined;
   const devDecode = (d: Decoding) => decodeOptions(d, vocab, () => (constraint ??= labelConstraint(set, vocab, mode)));
@@ -384,7 +411,7 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
     // The decoding and head shift, chosen on dev with the selected epoch's weights among
     // decodingChoices × HEAD_SHIFTS (each fixed by an option); ties keep the earlier pair.
     const shifts = labelHead > 0 ? (opts.headShift !== undefined ? [opts.headShift] : HEAD_SHIFTS) : [0];
-    const pairs = decodingChoices.flatMap((d) => shifts.map((shift) => ({ decoding: d, shift }))).slice(1);
+    const pairs = choices.flatMap((d) => shifts.map((shift) => ({ decoding: d, shift }))).slice(1);
     if (pairs.length && bestEpoch > 0) {
       const selected = await LagamcWeights.load(opts.out);
       try {
@@ -393,7 +420,7 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
         for (const pair of pairs) {
           opts.signal?.throwIfAborted();
           const { report, hallucinationRate } = await devReport(selected, pair.shift, pair.decoding);
-          opts.onProgress?.({ phase: 'evaluate', fraction: 0.95, metrics: { devMicroF1: report.micro.f1, devMacroF1: report.macro.f1 }, message: `${decodingName(pair.decoding)} decoding, head shift ${pair.shift}: dev macro-F1 ${(100 * report.macro.f1).toFixed(2)}` });
+          opts.onProgress?.({ phase: 'evaluate', fraction: 0.95, metrics: { devMicroF1: report.micro.f1, devMacroF1: report.macro.f1 }, message: `decoding ${decodingName(pair.decoding)}, head shift ${pair.shift}: dev macro-F1 ${(100 * report.macro.f1).toFixed(2)}` });
           if (report.macro.f1 <= chosenMacroF1) continue;
           chosen = pair;
           chosenMacroF1 = report.macro.f1;
@@ -418,13 +445,13 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
     lambda.dispose();
   }
   const dev0 = bestDev ?? (JSON.parse(await readFile(join(opts.out, 'report-dev.json'), 'utf8')) as EvalReport);
-  opts.onProgress?.({ phase: 'done', fraction: 1, message: `best epoch ${bestEpoch}, ${decodingName(decoding)} decoding, head shift ${headShift}, dev macro-F1 ${(100 * dev0.macro.f1).toFixed(2)}` });
+  opts.onProgress?.({ phase: 'done', fraction: 1, message: `best epoch ${bestEpoch}, decoding ${decodingName(decoding)}, head shift ${headShift}, dev macro-F1 ${(100 * dev0.macro.f1).toFixed(2)}` });
   return { bestEpoch, svmC, epochsRun: epoch - 1, dev: dev0, lambda: finalLambda, headShift, decoding, seconds: secondsBefore + (performance.now() - started) / 1000 };
 }
 
-/** How a decoding is named in progress messages and benchmark tables. */
+/** How a decoding is named in progress messages and benchmark tables, e.g. "candidates forcing p ≥ 0.8". */
 export function decodingName(d: Decoding): string {
-  return d.candidates ? 'candidates' : d.constrained ? 'constrained' : 'free';
+  return `${d.candidates ? 'candidates' : d.constrained ? 'constrained' : 'free'}${typeof d.force === 'number' ? ` forcing p ≥ ${d.force}` : ''}`;
 }
 
 /** `x` with each entry zeroed with probability `rate` and the rest scaled by 1/(1 − rate) (in place). */

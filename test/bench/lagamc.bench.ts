@@ -34,7 +34,7 @@ import type { Decoding } from '../../engine/model/prediction';
 import { LinearSvm } from '../../engine/models/compact/linearSvm';
 import { ENCODER_CHARS } from '../../engine/models/compact/model';
 import { TextFeatures } from '../../engine/models/compact/textFeatures';
-import { DEFAULT_CHAR_GRAMS, DEFAULT_EPOCHS, DEFAULT_HEAD_LEARNING_RATE, DEFAULT_LABEL_ROWS, DEFAULT_LEARNING_RATE, DEFAULT_ENCODER_DROPOUT, DEFAULT_GOLD_CONDITIONING, HEAD_SHIFTS, MARGIN_WEIGHT, SVM_CS, SVM_DEV_THRESHOLDS, decodingName, svmDevScore, trainLagamc, type TrainOptions } from '../../engine/training/trainer';
+import { DEFAULT_CHAR_GRAMS, DEFAULT_EPOCHS, DEFAULT_HEAD_LEARNING_RATE, DEFAULT_LABEL_ROWS, DEFAULT_LEARNING_RATE, DEFAULT_ENCODER_DROPOUT, DEFAULT_GOLD_CONDITIONING, FORCE_LEVELS, HEAD_SHIFTS, MARGIN_WEIGHT, SVM_CS, SVM_DEV_THRESHOLDS, decodingName, svmDevScore, trainLagamc, type TrainOptions } from '../../engine/training/trainer';
 import { defaultThreads } from '../../engine/workers';
 import { hasShared, repoRoot, sharedPath } from '../helpers/shared';
 import { commit, writeSection } from './report';
@@ -90,7 +90,7 @@ function writeTable(): void {
   writeSection(
   TITLE,
   'npm run bench lagamc',
-  `Compact generator trained from scratch with the defaults of \`lagamc train\` (a label head that scales each label's linear SVM margin on the TF-IDF terms and ${DEFAULT_CHAR_GRAMS.toLocaleString('en')} char 3-5-grams of the whole text, its weight C chosen on dev among ${SVM_CS.join(', ')} by the SVMs' own dev macro-F1, p = σ(a·m), a starting at ${MARGIN_WEIGHT}, biases held at 0, out-of-fold margins on training texts (with \`--no-svm\`: a head on the frozen USE-lite vector and a projection of the TF-IDF terms, its biases starting at the labels' prior odds); a GRU decoder conditioned on the USE-lite vector of the text's first ${ENCODER_CHARS} characters (through dropout ${DEFAULT_ENCODER_DROPOUT} in training; none with \`--no-svm\`) and the head's label probabilities (the gold labels instead for a share ${DEFAULT_GOLD_CONDITIONING} of training texts; none with \`--no-svm\`), decoding over the descriptions' words, ending before a repeated sentence, verbatim copies of label sentences restored to their spelling before matching; ${DEFAULT_LABEL_ROWS} label rows per batch; rare-label weighting α = 0.5; batches of at most 128 texts and 8,192 target tokens; learning rate ${DEFAULT_LEARNING_RATE}, ${DEFAULT_HEAD_LEARNING_RATE} for the label head; greedy decoding; after training, the decoding (free, or candidates: only the sentences of the labels the head holds) and the shift added to the head's logits before the decoder reads them are chosen on dev among ${HEAD_SHIFTS.join(', ')}), matcher with the trained adapter, threshold 0.4; backend ${backend}, ${threads} threads per step; at most ${epochs} epochs, early stopping after 4 without dev gain; model selected on dev macro-F1 of generated predictions. Reuters's dev split is a seeded 10% of train. Peak RSS is the benchmark process's running maximum. References on this machine: TF-IDF + linear SVM 87.2 / 46.4 (Reuters) and 63.2 / 51.9 (CAVES) micro / macro-F1; Renee (paper) 90.29 / 66.21 and 79.46 / 67.93.
+  `Compact generator trained from scratch with the defaults of \`lagamc train\` (a label head that scales each label's linear SVM margin on the TF-IDF terms and ${DEFAULT_CHAR_GRAMS.toLocaleString('en')} char 3-5-grams of the whole text, its weight C chosen on dev among ${SVM_CS.join(', ')} by the SVMs' own dev macro-F1, p = σ(a·m), a starting at ${MARGIN_WEIGHT}, biases held at 0, out-of-fold margins on training texts (with \`--no-svm\`: a head on the frozen USE-lite vector and a projection of the TF-IDF terms, its biases starting at the labels' prior odds); a GRU decoder conditioned on the USE-lite vector of the text's first ${ENCODER_CHARS} characters (through dropout ${DEFAULT_ENCODER_DROPOUT} in training; none with \`--no-svm\`) and the head's label probabilities (the gold labels instead for a share ${DEFAULT_GOLD_CONDITIONING} of training texts; none with \`--no-svm\`), decoding over the descriptions' words, ending before a repeated sentence, verbatim copies of label sentences restored to their spelling before matching; ${DEFAULT_LABEL_ROWS} label rows per batch; rare-label weighting α = 0.5; batches of at most 128 texts and 8,192 target tokens; learning rate ${DEFAULT_LEARNING_RATE}, ${DEFAULT_HEAD_LEARNING_RATE} for the label head; greedy decoding; after training, the decoding (free; constrained to the label sentences; or candidates: only the sentences of the labels the head holds; the last two also with the labels at head probability ≥ ${FORCE_LEVELS.join(', ')} forced) and the shift added to the head's logits before the decoder reads them are chosen on dev among ${HEAD_SHIFTS.join(', ')}), matcher with the trained adapter, threshold 0.4; backend ${backend}, ${threads} threads per step; at most ${epochs} epochs, early stopping after 4 without dev gain; model selected on dev macro-F1 of generated predictions. Reuters's dev split is a seeded 10% of train. Peak RSS is the benchmark process's running maximum. References on this machine: TF-IDF + linear SVM 87.2 / 46.4 (Reuters) and 63.2 / 51.9 (CAVES) micro / macro-F1; Renee (paper) 90.29 / 66.21 and 79.46 / 67.93.
 
 | run | micro-F1 | macro-F1 | rare-label macro-F1 | hallucinated sentences % | best / run epochs | head shift, decoding | training min | peak RSS GiB | commit |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |
@@ -101,7 +101,8 @@ ${rows.join('\n')}`,
 
 /**
  * Trains `name` and reports it on test with its own decoding, then with each of `decodings`; with
- * `otherMode`, also with the decoding mode (free or candidates) that dev did not choose.
+ * `otherMode`, also without its forced labels (if dev chose some) and with the decoding mode (free
+ * or candidates, unforced) that dev did not choose.
  */
 async function run(name: string, set: LabelSet, text: string, train: Example[], dev: Example[], test: Example[], extra: Partial<TrainOptions> = {}, decodings: [string, Decoding][] = [], otherMode = false): Promise<void> {
   if (only && !only.some((o) => name.includes(o))) return;
@@ -114,7 +115,13 @@ async function run(name: string, set: LabelSet, text: string, train: Example[], 
   const result = await trainLagamc(set, train, dev, encoder, { out, labelFile, labelFileText: text, encoderSpec: DEFAULT_ENCODER, epochs, cacheDir, onProgress: (e) => e.message && e.phase === 'evaluate' && console.error(`${name}: ${e.message}`), ...extra });
   const trainSeconds = (performance.now() - started) / 1000;
   const predictor = await loadPredictor(out);
-  const other: [string, Decoding][] = !otherMode ? [] : result.decoding.candidates ? [['free decoding', { constrained: false, candidates: false }]] : [['candidates decoding', { candidates: true }]];
+  const unforced: Decoding = { ...result.decoding, force: null };
+  const other: [string, Decoding][] = !otherMode
+    ? []
+    : [
+        ...(typeof result.decoding.force === 'number' ? [[`${decodingName(unforced)} decoding, no label forced`, unforced] as [string, Decoding]] : []),
+        result.decoding.candidates ? ['free decoding', { constrained: false, candidates: false, force: null }] : ['candidates decoding', { constrained: false, candidates: true, force: null }],
+      ];
   for (const [how, decoding] of [['', {}] as [string, Decoding], ...other, ...decodings]) {
     const { report } = await evaluateModel(predictor, test, { decoding });
     const row = how
@@ -170,7 +177,7 @@ const caves = await (async () => {
   add(ZERO_SHOT, `| ${ZERO_SHOT} | ${(100 * z.micro.f1).toFixed(2)} | ${(100 * z.macro.f1).toFixed(2)} | ${(100 * z.rare.macroF1).toFixed(2)} | | | | | | ${commit()} |`);
   svmBaseline(CAVES_WORD_SVM, set, train, dev, test, 0);
   svmBaseline(CAVES_SVM, set, train, dev, test, DEFAULT_CHAR_GRAMS);
-  await run(CAVES_MAIN, set, text, train, dev, test, {}, [['3-beam search', { numBeams: 3 }], ['constrained to the descriptions', { constrained: true, candidates: false }]], true);
+  await run(CAVES_MAIN, set, text, train, dev, test, {}, [['3-beam search', { numBeams: 3 }], ['constrained to the descriptions', { constrained: true, candidates: false, force: null }]], true);
   await run(CAVES_NO_SVM, set, text, train, dev, test, { svm: false });
   return { set, text, train, dev, test };
 })();

@@ -35,6 +35,19 @@ test('help lists every command; unknown commands and flags are usage errors (exi
   const headless = await run('train', '--train', join(tmp, 'none.jsonl'), '--labels', join(tmp, 'none.labels.jsonc'), '--out', join(tmp, 'no-model'), '--candidates', '--label-head', '0');
   assert.equal(headless.code, 2);
   assert.match(headless.err, /--candidates needs the label head/);
+  // --force: a probability from 0.5 to 1 or "none", never with free decoding, a headless model or a zero-shot one.
+  const forceFree = await run('predict', '--model', join(tmp, 'no-model'), '--text', 'x', '--free', '--force', '0.8');
+  assert.equal(forceFree.code, 2);
+  assert.match(forceFree.err, /--force needs constrained or candidates decoding, not --free/);
+  const forceRange = await run('eval', '--model', join(tmp, 'no-model'), '--test', join(tmp, 'none.jsonl'), '--force', '0.3');
+  assert.equal(forceRange.code, 2);
+  assert.match(forceRange.err, /--force/);
+  const forceHeadless = await run('train', '--train', join(tmp, 'none.jsonl'), '--labels', join(tmp, 'none.labels.jsonc'), '--out', join(tmp, 'no-model'), '--force', '0.9', '--label-head', '0');
+  assert.equal(forceHeadless.code, 2);
+  assert.match(forceHeadless.err, /--force needs the label head/);
+  const forceZeroShot = await run('predict', '--zero-shot', '--labels', join(tmp, 'none.labels.jsonc'), '--text', 'x', '--force', 'none');
+  assert.equal(forceZeroShot.code, 2);
+  assert.match(forceZeroShot.err, /--force applies to --model only/);
   const sub = await run('validate', '--help');
   assert.match(sub.out, /^Usage: lagamc validate FILE\.\.\. \[--labels F\]/);
 });

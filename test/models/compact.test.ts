@@ -1,8 +1,8 @@
 // The compact generator's decoding: greedy agrees with its own teacher-forced argmax, beam search
 // with a wide beam finds the exact best-scoring output of a tiny model (checked by enumeration),
 // rows leave the batch as they finish without changing any row's output, constrained decoding
-// writes only allowed sentences, each at most once (with candidates: only each row's own), and a
-// repeated sentence ends the output; the head shift moves only the label probabilities the decoder
+// writes only allowed sentences, each at most once (with candidates: only each row's own; with
+// required sentences: not ending before all are written), and a repeated sentence ends the output; the head shift moves only the label probabilities the decoder
 // reads.
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
@@ -130,6 +130,37 @@ test("candidates restrict each row's constrained decoding to its own sentences",
         rest = rest.slice(units[u]!.length);
       }
       assert.ok(used.length >= 1);
+    });
+  }
+  x.dispose();
+  g.dispose();
+});
+
+test('required sentences must all be written before the end, in any order, beside optional ones', async () => {
+  const units = [[4, 5, 7], [6, 7], [4, 6, 7]];
+  const constraint = new SentenceConstraint(units, EOS);
+  // After sentence 1 alone the end waits for sentence 2; once both are written it is allowed.
+  assert.deepEqual(constraint.allowed([6, 7], [0, 1, 2], [1, 2]), [4]);
+  assert.deepEqual(constraint.allowed([6, 7, 4, 6, 7], [0, 1, 2], [1, 2]).sort(), [EOS, 4].sort());
+  assert.deepEqual(constraint.allowed([4, 6, 7, 6, 7], [1, 2], [1, 2]), [EOS]);
+  // Without `required` the end comes after any whole sentence.
+  assert.deepEqual(constraint.allowed([6, 7], [0, 1, 2]).sort(), [EOS, 4].sort());
+  const g = make(12, 2);
+  const x = inputs(g);
+  const candidates = [[0, 1, 2], [1, 2], [0, 2]];
+  const required = [[0, 1, 2], [1], [2, 0]];
+  for (const numBeams of [1, 3]) {
+    const out = await g.decode(x, { numBeams, constraint, candidates, required });
+    out.forEach((ids, row) => {
+      let rest = ids;
+      const used: number[] = [];
+      while (rest.length) {
+        const u = candidates[row]!.find((i) => !used.includes(i) && units[i]!.every((id, j) => rest[j] === id));
+        assert.ok(u !== undefined, `row ${row}: ${JSON.stringify(ids)} is not a sequence of its candidate sentences`);
+        used.push(u);
+        rest = rest.slice(units[u]!.length);
+      }
+      for (const r of required[row]!) assert.ok(used.includes(r), `row ${row} (${numBeams} beams) ended without required sentence ${r}: ${JSON.stringify(ids)}`);
     });
   }
   x.dispose();

@@ -1,6 +1,6 @@
 // LAGAMC training: targets, the hybrid loss (its semantic term reaches the generator and the
 // adapter; λ stays inside (0, 1)), the label head's own learning rate, resuming an interrupted run reproduces the uninterrupted one,
-// a cancel from a timer stops training mid-epoch, the decoding and head shift are chosen on dev, a model refuses a label file that changed since training,
+// a cancel from a timer stops training mid-epoch, the decoding (forced labels or not) and head shift are chosen on dev, a model refuses a label file that changed since training,
 // and the default SVM head (its weight C chosen on dev) and the projection head (svm: false) each save what they read and predict dev as training scored it.
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -26,7 +26,8 @@ import { LambdaWeight, expectedMeaning, semanticLoss } from '../../engine/traini
 import { labelHeadLoss } from '../../engine/training/labelHeadLoss';
 import { AdamW } from '../../engine/training/optimizer';
 import { NONE_TARGET, targetText, writtenLabels } from '../../engine/training/targets';
-import { HEAD_SHIFTS, MARGIN_WEIGHT, SVM_CS, svmDevScore, trainLagamc, type TrainOptions } from '../../engine/training/trainer';
+import { FORCE_LEVELS, HEAD_SHIFTS, MARGIN_WEIGHT, SVM_CS, decodingChoices, decodingName, svmDevScore, trainLagamc, type TrainOptions } from '../../engine/training/trainer';
+import type { Decoding } from '../../engine/model/prediction';
 
 let encoder: SentenceEncoder;
 let set: LabelSet;
@@ -160,24 +161,39 @@ test('a cancel that arrives from the event loop (Ctrl-C, a client request) stops
   assert.ok(steps < train.length / 4, `stopped after ${steps} steps, not within the first epoch`);
 });
 
-test('the decoding (free or candidates) and head shift are chosen on dev after training (best dev macro-F1, earlier pair on ties) and prediction applies them; a fixed shift leaves only the decoding to choose', async () => {
+test('what a given decoding leaves open is chosen: a mode, forced labels or neither; forcing without a head or with free decoding is refused', () => {
+  const names = (d: Decoding) => decodingChoices(d, 1).map(decodingName);
+  assert.deepEqual(names({ force: null }), ['free', 'candidates']);
+  assert.deepEqual(names({ force: 0.8 }), ['constrained forcing p ≥ 0.8', 'candidates forcing p ≥ 0.8']);
+  assert.deepEqual(names({ candidates: true, constrained: false }), ['candidates', ...FORCE_LEVELS.map((f) => `candidates forcing p ≥ ${f}`)]);
+  assert.deepEqual(names({ candidates: false, constrained: true, force: 0.9 }), ['constrained forcing p ≥ 0.9']);
+  assert.deepEqual(names({ candidates: false, constrained: false }), ['free']);
+  assert.deepEqual(decodingChoices({}, 0), [{}]);
+  assert.throws(() => decodingChoices({ force: 0.8 }, 0), /forced labels need the label head/);
+  assert.throws(() => decodingChoices({ candidates: false, constrained: false, force: 0.8 }, 1), /not free/);
+});
+
+test('the decoding (free, constrained or candidates, forced or not) and head shift are chosen on dev after training (best dev macro-F1, earlier pair on ties) and prediction applies them; a fixed shift leaves only the decoding to choose', async () => {
   const root = mkdtempSync(join(tmpdir(), 'lagamc-shift-'));
   const out = join(root, 'model');
   const tried = new Map<string, number>();
   const result = await trainLagamc(set, train, dev, encoder, options(out, { epochs: 3, onProgress: (e) => {
-    const m = e.message?.match(/^(\w+) decoding, head shift (\S+):/);
-    if (m) tried.set(`${m[1]} ${m[2]}`, e.metrics!.devMacroF1!);
+    const m = e.message?.match(/^decoding (.+), head shift (\S+):/);
+    if (m) tried.set(`${m[1]}|${m[2]}`, e.metrics!.devMacroF1!);
   } }));
   const log = readFileSync(join(out, 'train-log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { epoch: number; devMacroF1: number });
-  const all = new Map([['free 0', log.find((r) => r.epoch === result.bestEpoch)!.devMacroF1], ...tried]);
-  assert.deepEqual([...all.keys()], ['free', 'candidates'].flatMap((d) => HEAD_SHIFTS.map((s) => `${d} ${s}`)));
+  const all = new Map([['free|0', log.find((r) => r.epoch === result.bestEpoch)!.devMacroF1], ...tried]);
+  const choices = decodingChoices({}, 1);
+  // Free, constrained forcing each level, candidates unforced and forcing each level; each at every shift.
+  assert.deepEqual(choices.map(decodingName), ['free', ...FORCE_LEVELS.map((f) => `constrained forcing p ≥ ${f}`), 'candidates', ...FORCE_LEVELS.map((f) => `candidates forcing p ≥ ${f}`)]);
+  assert.deepEqual([...all.keys()], choices.flatMap((d) => HEAD_SHIFTS.map((s) => `${decodingName(d)}|${s}`)));
   const best = Math.max(...all.values());
-  const [mode, shift] = [...all.keys()].find((k) => all.get(k) === best)!.split(' ') as [string, string];
+  const [name, shift] = [...all.keys()].find((k) => all.get(k) === best)!.split('|') as [string, string];
   assert.equal(result.headShift, Number(shift));
-  assert.equal(result.decoding.candidates ?? false, mode === 'candidates');
-  const manifest = JSON.parse(readFileSync(join(out, 'lagamc-model.json'), 'utf8')) as { settings: { headShift?: number; decoding?: { candidates?: boolean } } };
+  assert.equal(decodingName(result.decoding), name);
+  const manifest = JSON.parse(readFileSync(join(out, 'lagamc-model.json'), 'utf8')) as { settings: { headShift?: number; decoding: Decoding } };
   assert.equal(manifest.settings.headShift ?? 0, Number(shift));
-  assert.equal(manifest.settings.decoding?.candidates ?? false, mode === 'candidates');
+  assert.equal(decodingName(manifest.settings.decoding), name);
   const report = JSON.parse(readFileSync(join(out, 'report-dev.json'), 'utf8')) as { macro: { f1: number } };
   assert.equal(report.macro.f1, best);
   // The saved model predicts dev as the choice saw it.
@@ -191,7 +207,7 @@ test('the decoding (free or candidates) and head shift are chosen on dev after t
   const fixed = await trainLagamc(set, train, dev, encoder, options(fixedOut, { epochs: 1, headShift: 1.5, onProgress: (e) => e.message && fixedMessages.push(e.message) }));
   assert.equal(fixed.headShift, 1.5);
   assert.equal((JSON.parse(readFileSync(join(fixedOut, 'lagamc-model.json'), 'utf8')) as { settings: { headShift?: number } }).settings.headShift, 1.5);
-  assert.deepEqual(fixedMessages.filter((m) => /head shift \S+:/.test(m)).map((m) => m.split(':')[0]), ['candidates decoding, head shift 1.5']);
+  assert.deepEqual(fixedMessages.filter((m) => /head shift \S+:/.test(m)).map((m) => m.split(':')[0]), choices.slice(1).map((d) => `decoding ${decodingName(d)}, head shift 1.5`));
 });
 
 test('predict refuses a model whose label file changed since training', async () => {
@@ -235,9 +251,10 @@ test('the default head is the scaled SVM margins (svm.json written, over terms a
       // The biases are held at 0 (p = σ(a·m)) while the margin weights learn.
       assert.ok(weights.generator.params.bl.dataSync().every((b) => b === 0));
       assert.ok(weights.generator.params.wm.dataSync().some((a) => a !== MARGIN_WEIGHT));
-      // Candidates decoding: every predicted label is one the head holds (p ≥ 0.5).
-      const manifest = JSON.parse(readFileSync(join(out, 'lagamc-model.json'), 'utf8')) as { settings: { decoding?: object } };
-      assert.deepEqual(manifest.settings.decoding, { candidates: true });
+      // Candidates decoding (forced or not, chosen on dev): every predicted label is one the head holds (p ≥ 0.5).
+      const manifest = JSON.parse(readFileSync(join(out, 'lagamc-model.json'), 'utf8')) as { settings: { decoding: Decoding } };
+      assert.equal(manifest.settings.decoding.candidates, true);
+      assert.ok(decodingChoices({ candidates: true }, 1).some((d) => JSON.stringify(d) === JSON.stringify(manifest.settings.decoding)), JSON.stringify(manifest.settings.decoding));
       const features = (await loadTextFeatures(out))!;
       const svms = (await loadLinearSvm(out))!;
       // The SVMs read the word terms and char n-grams (one weight per feature and a bias).
@@ -266,6 +283,22 @@ test('the default head is the scaled SVM margins (svm.json written, over terms a
         }
       });
       assert.ok(held > 0, "no label predicted on dev");
+      // Forced at 0.6: every label at or above it is predicted too (its sentence written, so matched).
+      const forcedPredictor = await loadPredictor(out);
+      const forced = await forcedPredictor.predict(texts, { decoding: { candidates: true, force: 0.6 } });
+      forcedPredictor.dispose();
+      let sure = 0;
+      forced.forEach((q, i) => {
+        const got = q.labels.map((l) => l.label);
+        set.labels.forEach((l, j) => {
+          if (p[i * labels + j]! >= 0.6) {
+            assert.ok(got.includes(l.name), `dev text ${i}: ${l.name} at head probability ${p[i * labels + j]} not predicted when forced: ${q.generated}`);
+            sure++;
+          }
+          if (got.includes(l.name)) assert.ok(p[i * labels + j]! >= 0.5);
+        });
+      });
+      assert.ok(sure > 0, 'no label at head probability ≥ 0.6 on dev');
     } else {
       assert.equal(weights.generator.config.margins, undefined);
       assert.equal(result.svmC, null);

@@ -27,15 +27,24 @@ export const decodingFlags: Record<string, OptionSpec> = {
   constrained: { type: 'boolean', description: 'generator models: write only the label sentences, each at most once' },
   candidates: { type: 'boolean', description: "compact generator with a label head: write only the sentences of the labels the head holds (default of such models)" },
   free: { type: 'boolean', description: 'generator models: write any words of the vocabulary (no constraint)' },
+  force: { type: 'string', placeholder: 'P', description: 'compact generator with a label head, constrained or candidates decoding: labels whose head probability is at least P (0.5 to 1) must be written; "none": no label forced (train: chosen on dev by default)' },
 };
 
-/** The decoding the flags ask for; empty when none is given. A mode flag clears the others, so that it overrides a model's default. */
+/**
+ * The decoding the flags ask for; empty when none is given. A mode flag clears the others, so that it
+ * overrides a model's default; `--free` also clears a model's forced labels.
+ */
 export function decodingOptions(values: Values): Decoding {
   const d: Decoding = {};
   if (str(values, 'num-beams') !== undefined) d.numBeams = num(values, 'num-beams', 1, { min: 1, max: 16, integer: true });
   const modes = (['constrained', 'candidates', 'free'] as const).filter((m) => flag(values, m));
   if (modes.length > 1) throw new UsageError(`--${modes.join(' and --')} exclude each other`);
   if (modes.length) Object.assign(d, { constrained: modes[0] === 'constrained', candidates: modes[0] === 'candidates' });
+  const force = str(values, 'force');
+  if (force !== undefined && force !== 'none') {
+    if (modes[0] === 'free') throw new UsageError('--force needs constrained or candidates decoding, not --free');
+    d.force = num(values, 'force', 0.8, { min: 0.5, max: 1 });
+  } else if (force === 'none' || modes[0] === 'free') d.force = null;
   return d;
 }
 

@@ -11,7 +11,7 @@ import type { ProgressEvent } from '../../progress';
 import { seededRng, shuffle } from '../../random';
 import { initBackend } from '../../tf/backend';
 import { trainLora } from '../../training/loraTrainer';
-import { DEFAULT_CHAR_GRAMS, DEFAULT_EPOCHS, DEFAULT_HEAD_LEARNING_RATE, DEFAULT_LABEL_ROWS, DEFAULT_LEARNING_RATE, HEAD_SHIFTS, SVM_CS, trainLagamc, type TrainOptions, type TrainResult } from '../../training/trainer';
+import { DEFAULT_CHAR_GRAMS, DEFAULT_EPOCHS, DEFAULT_HEAD_LEARNING_RATE, DEFAULT_LABEL_ROWS, DEFAULT_LEARNING_RATE, HEAD_SHIFTS, SVM_CS, decodingName, trainLagamc, type TrainOptions, type TrainResult } from '../../training/trainer';
 import { EXIT, UsageError, flag, jsonOption, num, required, str, type Command, type Io, type Values } from '../command';
 import { pct } from '../format';
 import { csvFlags, csvOptions, decodingFlags, decodingOptions } from './shared';
@@ -80,6 +80,7 @@ export async function runTraining(values: Values, io: Io, signal: AbortSignal): 
   const out = required(values, 'out');
   const labelFile = required(values, 'labels');
   if (flag(values, 'candidates') && num(values, 'label-head', 1, { min: 0 }) === 0) throw new UsageError('--candidates needs the label head: it writes only the labels the head holds (drop --label-head 0)');
+  if (str(values, 'force') !== undefined && str(values, 'force') !== 'none' && num(values, 'label-head', 1, { min: 0 }) === 0) throw new UsageError('--force needs the label head: it forces the labels the head is sure of (drop --label-head 0)');
   const { set, text } = await readLabelFile(labelFile);
   const seed = num(values, 'seed', 1, { integer: true });
   const csv = csvOptions(values);
@@ -125,7 +126,7 @@ export async function runTraining(values: Values, io: Io, signal: AbortSignal): 
   const base = str(values, 'base');
   if (base) {
     if (options.resume) throw new UsageError('--resume is not supported with --base (LoRA runs keep only the best epoch\'s adapter)');
-    for (const f of ['bag-terms', 'char-grams', 'no-svm', 'svm-c', 'label-balance', 'label-head', 'label-rows', 'head-learning-rate', 'head-shift', 'threads', 'num-beams', 'constrained', 'candidates', 'free']) if (values[f] !== undefined) throw new UsageError(`--${f} applies to the compact generator only (without --base); decoding of a --base model is chosen at predict/eval time`);
+    for (const f of ['bag-terms', 'char-grams', 'no-svm', 'svm-c', 'label-balance', 'label-head', 'label-rows', 'head-learning-rate', 'head-shift', 'threads', 'num-beams', 'constrained', 'candidates', 'free', 'force']) if (values[f] !== undefined) throw new UsageError(`--${f} applies to the compact generator only (without --base); decoding of a --base model is chosen at predict/eval time`);
     const { resume: _resume, lambda, bagTerms: _bagTerms, charGrams: _charGrams, svm: _svm, svmC: _svmC, labelBalance: _labelBalance, labelHead: _labelHead, decoding: _decoding, ...common } = options;
     if (lambda !== undefined && lambda !== 1) throw new UsageError('--base trains with cross-entropy only (λ = 1)');
     const r = await trainLora(set, train, dev, encoder, { ...common, base, epochs: num(values, 'epochs', 5, { min: 1, integer: true }), batchSize: num(values, 'batch-size', 8, { min: 1, integer: true }), learningRate: num(values, 'learning-rate', 1e-3, { min: 0 }), rank: num(values, 'rank', 2, { min: 1, integer: true }) });
@@ -145,7 +146,7 @@ export const train: Command = {
   async run({ values, io, signal }) {
     const { result, out } = await runTraining(values, io, signal);
     if (flag(values, 'json')) io.out(JSON.stringify({ out, bestEpoch: result.bestEpoch, epochs: result.epochsRun, seconds: result.seconds, lambda: result.lambda, headShift: result.headShift, decoding: result.decoding, svmC: result.svmC, dev: { microF1: result.dev.micro.f1, macroF1: result.dev.macro.f1 } }, null, 2));
-    else io.out(`wrote ${out}: best epoch ${result.bestEpoch} of ${result.epochsRun}${result.decoding.candidates ? ', candidates decoding' : ''}${result.headShift ? `, head shift ${result.headShift}` : ''}${result.svmC !== null ? `, SVM C ${result.svmC}` : ''}, dev micro-F1 ${pct(result.dev.micro.f1)}, macro-F1 ${pct(result.dev.macro.f1)}, ${result.seconds.toFixed(0)} s`);
+    else io.out(`wrote ${out}: best epoch ${result.bestEpoch} of ${result.epochsRun}${result.decoding.candidates || result.decoding.constrained ? `, decoding ${decodingName(result.decoding)}` : ''}${result.headShift ? `, head shift ${result.headShift}` : ''}${result.svmC !== null ? `, SVM C ${result.svmC}` : ''}, dev micro-F1 ${pct(result.dev.micro.f1)}, macro-F1 ${pct(result.dev.macro.f1)}, ${result.seconds.toFixed(0)} s`);
     return EXIT.ok;
   },
 };

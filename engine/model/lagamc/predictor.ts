@@ -32,15 +32,30 @@ export function labelConstraint(set: LabelSet, vocab: Vocab, mode: TargetMode): 
   return new SentenceConstraint(writableSentences(set, mode).map((s) => vocab.encode(joinDescriptions([s])).slice(0, -1)), EOS);
 }
 
-/** Decoding options of the compact generator; with `headCandidates`, each text's candidates are the labels its head holds (`candidates` in Decoding). */
+/**
+ * Decoding options of the compact generator; with `headCandidates`, each text's candidates are the
+ * labels its head holds (`candidates` in Decoding); with `force`, the labels at or above that head
+ * probability must be written (`force` in Decoding).
+ */
 export interface GeneratorDecoding extends DecodeOptions {
   headCandidates?: boolean;
+  force?: number;
 }
 
 /** The generator's decoding options for the requested decoding (`constraint` gives the label sentences); generation ends at a repeated sentence. */
 export function decodeOptions(decoding: Decoding, vocab: Vocab, constraint: () => SentenceConstraint): GeneratorDecoding {
   const period = vocab.id('.');
-  return { numBeams: decoding.numBeams ?? 1, ...(decoding.constrained || decoding.candidates ? { constraint: constraint() } : {}), ...(decoding.candidates ? { headCandidates: true } : {}), ...(period !== undefined ? { sentenceEnd: period } : {}) };
+  const constrained = decoding.constrained || decoding.candidates;
+  const force = decoding.force ?? undefined;
+  if (force !== undefined && !constrained) throw new Error('forced labels need constrained or candidates decoding');
+  if (force !== undefined && !(force >= 0.5 && force <= 1)) throw new Error(`the forced labels' head probability must be between 0.5 and 1, not ${force}`);
+  return {
+    numBeams: decoding.numBeams ?? 1,
+    ...(constrained ? { constraint: constraint() } : {}),
+    ...(decoding.candidates ? { headCandidates: true } : {}),
+    ...(force !== undefined ? { force } : {}),
+    ...(period !== undefined ? { sentenceEnd: period } : {}),
+  };
 }
 
 /** The label sentences (and the none sentence) that generated copies are restored to. */
@@ -67,7 +82,7 @@ export async function generateTexts(weights: LagamcWeights, vocab: Vocab, verbat
   const { vectors, dim, bags, margins } = inputs;
   const rows = vectors.length / dim;
   const { bagSize, labels } = weights.generator.config;
-  if (decode.headCandidates && labels === 0) throw new Error("candidates decoding needs the generator's label head, and this model has none (trained with --label-head 0)");
+  if ((decode.headCandidates || decode.force !== undefined) && labels === 0) throw new Error(`${decode.headCandidates ? 'candidates decoding' : 'forced labels'} need the generator's label head, and this model has none (trained with --label-head 0)`);
   const readsBag = weights.generator.readsBag;
   const out: string[] = [];
   for (let start = 0; start < rows; start += batchSize) {
@@ -79,8 +94,8 @@ export async function generateTexts(weights: LagamcWeights, vocab: Vocab, verbat
       return weights.generator.condition(u, bag, m, headShift).x;
     });
     try {
-      const candidates = decode.headCandidates ? heldLabels(await headProbabilities(x, labels), labels) : undefined;
-      for (const ids of await weights.generator.decode(x, candidates ? { ...decode, candidates } : decode)) out.push(verbatim.restore(vocab.decode(ids)));
+      const p = decode.headCandidates || decode.force !== undefined ? await headProbabilities(x, labels) : null;
+      for (const ids of await weights.generator.decode(x, p ? { ...decode, ...headConstraints(p, labels, decode) } : decode)) out.push(verbatim.restore(vocab.decode(ids)));
     } finally {
       x.dispose();
     }
@@ -98,9 +113,21 @@ async function headProbabilities(x: tf.Tensor2D, labels: number): Promise<Float3
   }
 }
 
-/** Per row of a rows × labels probability matrix, the labels at or above 0.5, then the none sentence (index `labels` in writableSentences). */
-function heldLabels(p: Float32Array, labels: number): number[][] {
-  return Array.from({ length: p.length / labels }, (_, i) => [...Array.from({ length: labels }, (_, j) => j).filter((j) => p[i * labels + j]! >= 0.5), labels]);
+/**
+ * Per row of a rows × labels probability matrix: with `headCandidates`, the sentences it may write
+ * (the labels at or above 0.5, then the none sentence: index `labels` in writableSentences); with
+ * `force`, the labels at or above it, which it must write (any label but not the none sentence then).
+ */
+function headConstraints(p: Float32Array, labels: number, decode: GeneratorDecoding): Pick<DecodeOptions, 'candidates' | 'required'> {
+  const rows = p.length / labels;
+  const above = (i: number, t: number) => Array.from({ length: labels }, (_, j) => j).filter((j) => p[i * labels + j]! >= t);
+  const required = decode.force !== undefined ? Array.from({ length: rows }, (_, i) => above(i, decode.force!)) : undefined;
+  if (!decode.headCandidates && !required) return {};
+  const candidates = Array.from({ length: rows }, (_, i) => {
+    const none = required?.[i]!.length ? [] : [labels];
+    return [...(decode.headCandidates ? above(i, 0.5) : Array.from({ length: labels }, (_, j) => j)), ...none];
+  });
+  return { candidates, ...(required ? { required } : {}) };
 }
 
 export function withFallback(predictions: Prediction[]): Prediction[] {

@@ -64,6 +64,8 @@ export interface DecodeOptions {
   constraint?: SentenceConstraint;
   /** Per input row, the only sentences of `constraint` (indices) that it may write. */
   candidates?: readonly (readonly number[])[];
+  /** Per input row, sentences of `constraint` (indices) that it must write before it ends. */
+  required?: readonly (readonly number[])[];
   /** Longest output in tokens (default: the config's). */
   maxLength?: number;
   /**
@@ -300,7 +302,7 @@ export class CompactGenerator {
           const candidates: { beam: Beam; token: number; score: number }[] = [];
           for (const beam of beams[i]!) {
             const base = (j * k + beam.row) * v;
-            const tokens = opts.constraint ? opts.constraint.allowed(beam.ids, opts.candidates?.[i]) : null;
+            const tokens = opts.constraint ? opts.constraint.allowed(beam.ids, opts.candidates?.[i], opts.required?.[i]) : null;
             // A beam contributes at most its k + 1 best tokens (k continuations besides an EOS).
             for (const token of topTokens(lp, base, tokens ?? v, k + 1)) candidates.push({ beam, token, score: beam.score + lp[base + token]! });
           }
