@@ -101,8 +101,8 @@ ${rows.join('\n')}`,
 
 /**
  * Trains `name` and reports it on test with its own decoding, then with each of `decodings`; with
- * `otherMode`, also without its forced labels (if dev chose some) and with the decoding mode (free
- * or candidates, unforced) that dev did not choose.
+ * `otherMode`, also without its forced labels (if dev chose some) and with free decoding if dev chose
+ * candidates, else candidates (unforced). A decoding equal to one already reported is skipped.
  */
 async function run(name: string, set: LabelSet, text: string, train: Example[], dev: Example[], test: Example[], extra: Partial<TrainOptions> = {}, decodings: [string, Decoding][] = [], otherMode = false): Promise<void> {
   if (only && !only.some((o) => name.includes(o))) return;
@@ -122,7 +122,12 @@ async function run(name: string, set: LabelSet, text: string, train: Example[], 
         ...(typeof result.decoding.force === 'number' ? [[`${decodingName(unforced)} decoding, no label forced`, unforced] as [string, Decoding]] : []),
         result.decoding.candidates ? ['free decoding', { constrained: false, candidates: false, force: null }] : ['candidates decoding', { constrained: false, candidates: true, force: null }],
       ];
+  const reported = new Set<string>();
   for (const [how, decoding] of [['', {}] as [string, Decoding], ...other, ...decodings]) {
+    const effective = { ...result.decoding, ...decoding };
+    const key = `${effective.numBeams ?? 1} ${decodingName(effective)}`;
+    if (reported.has(key)) continue;
+    reported.add(key);
     const { report } = await evaluateModel(predictor, test, { decoding });
     const row = how
       ? `| ${name}, ${how} (same model) | ${(100 * report.micro.f1).toFixed(2)} | ${(100 * report.macro.f1).toFixed(2)} | ${(100 * report.rare.macroF1).toFixed(2)} | ${report.hallucinationRate === null ? '' : (100 * report.hallucinationRate).toFixed(1)} | | | | | ${commit()} |`
