@@ -315,12 +315,13 @@ test('the default head is the scaled SVM margins (svm.json written, over terms a
   }
 });
 
-test('a model without label head trains free decoding only, and refuses candidates decoding naming its folder', async () => {
+test('a model without label head trains free decoding only, and refuses candidates decoding and forced labels naming its folder', async () => {
   const out = join(mkdtempSync(join(tmpdir(), 'lagamc-headless-')), 'model');
   const result = await trainLagamc(set, train, dev, encoder, options(out, { epochs: 1, labelHead: 0 }));
   assert.deepEqual(result.decoding, {});
   const predictor = await loadPredictor(out);
   assert.equal((await predictor.predict([dev[0]!.text])).length, 1);
   await assert.rejects(predictor.predict([dev[0]!.text], { decoding: { candidates: true } }), (e: Error) => e.message.startsWith(`${out}: candidates decoding needs the generator's label head`));
+  await assert.rejects(predictor.predict([dev[0]!.text], { decoding: { constrained: true, force: 0.8 } }), (e: Error) => e.message.startsWith(`${out}: forced labels need the generator's label head`));
   predictor.dispose();
 });

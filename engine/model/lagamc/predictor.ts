@@ -82,7 +82,7 @@ export async function generateTexts(weights: LagamcWeights, vocab: Vocab, verbat
   const { vectors, dim, bags, margins } = inputs;
   const rows = vectors.length / dim;
   const { bagSize, labels } = weights.generator.config;
-  if ((decode.headCandidates || decode.force !== undefined) && labels === 0) throw new Error(`${decode.headCandidates ? 'candidates decoding' : 'forced labels'} need the generator's label head, and this model has none (trained with --label-head 0)`);
+  if ((decode.headCandidates || decode.force !== undefined) && labels === 0) throw new Error(`${decode.headCandidates ? 'candidates decoding needs' : 'forced labels need'} the generator's label head, and this model has none (trained with --label-head 0)`);
   const readsBag = weights.generator.readsBag;
   const out: string[] = [];
   for (let start = 0; start < rows; start += batchSize) {
@@ -166,7 +166,7 @@ export class LagamcPredictor implements Predictor {
   /** Generated text for each input text. */
   async generate(texts: readonly string[], opts: PredictOptions = {}): Promise<string[]> {
     const decode = decodeOptions({ ...this.settings.decoding, ...opts.decoding }, this.vocab, () => this.constraint);
-    if (decode.headCandidates && !this.weights.generator.config.labels) throw new Error(`${this.dir}: candidates decoding needs the generator's label head, and this model has none (trained with --label-head 0)`);
+    if ((decode.headCandidates || decode.force !== undefined) && !this.weights.generator.config.labels) throw new Error(`${this.dir}: ${decode.headCandidates ? 'candidates decoding needs' : 'forced labels need'} the generator's label head, and this model has none (trained with --label-head 0)`);
     const x = await this.encoder.encode(texts.map(encoderInput), { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.batchSize ? { batchSize: opts.batchSize } : {}) });
     return generateTexts(this.weights, this.vocab, this.verbatim, generatorInputs(texts, x, this.encoder.dim, this.features, this.svm), decode, this.settings.headShift ?? 0);
   }
