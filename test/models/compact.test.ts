@@ -85,23 +85,26 @@ test('rows leave the batch as they finish: each row decodes as it would alone, a
   g.dispose();
 });
 
+/** The sentences (indices into `units`) that `ids` writes, one after another, each one of `allowed` at most once; fails otherwise. */
+function writtenSentences(ids: readonly number[], units: readonly number[][], allowed: readonly number[], row: number): number[] {
+  let rest = ids;
+  const used: number[] = [];
+  while (rest.length) {
+    const u = allowed.find((i) => !used.includes(i) && units[i]!.every((id, j) => rest[j] === id));
+    assert.ok(u !== undefined, `row ${row}: ${JSON.stringify(ids)} is not a sequence of distinct allowed sentences`);
+    used.push(u);
+    rest = rest.slice(units[u]!.length);
+  }
+  return used;
+}
+
 test('constrained decoding writes allowed sentences only, each at most once', async () => {
   const g = make(12, 2);
   const x = inputs(g);
   const units = [[4, 5, 7], [6, 7], [4, 6, 7]];
   const constraint = new SentenceConstraint(units, EOS);
   for (const numBeams of [1, 3]) {
-    for (const ids of await g.decode(x, { numBeams, constraint })) {
-      const used: number[] = [];
-      let rest = ids;
-      while (rest.length) {
-        const u = units.findIndex((s, i) => !used.includes(i) && s.every((id, j) => rest[j] === id));
-        assert.ok(u >= 0, `${JSON.stringify(ids)} is not a sequence of distinct allowed sentences`);
-        used.push(u);
-        rest = rest.slice(units[u]!.length);
-      }
-      assert.ok(used.length >= 1);
-    }
+    (await g.decode(x, { numBeams, constraint })).forEach((ids, row) => assert.ok(writtenSentences(ids, units, [0, 1, 2], row).length >= 1));
   }
   x.dispose();
   g.dispose();
@@ -120,17 +123,7 @@ test("candidates restrict each row's constrained decoding to its own sentences",
   const candidates = [[0], [1, 2], [2]];
   for (const numBeams of [1, 3]) {
     const out = await g.decode(x, { numBeams, constraint, candidates });
-    out.forEach((ids, row) => {
-      let rest = ids;
-      const used: number[] = [];
-      while (rest.length) {
-        const u = candidates[row]!.find((i) => !used.includes(i) && units[i]!.every((id, j) => rest[j] === id));
-        assert.ok(u !== undefined, `row ${row}: ${JSON.stringify(ids)} is not a sequence of its candidate sentences`);
-        used.push(u);
-        rest = rest.slice(units[u]!.length);
-      }
-      assert.ok(used.length >= 1);
-    });
+    out.forEach((ids, row) => assert.ok(writtenSentences(ids, units, candidates[row]!, row).length >= 1));
   }
   x.dispose();
   g.dispose();
@@ -152,14 +145,7 @@ test('required sentences must all be written before the end, in any order, besid
   for (const numBeams of [1, 3]) {
     const out = await g.decode(x, { numBeams, constraint, candidates, required });
     out.forEach((ids, row) => {
-      let rest = ids;
-      const used: number[] = [];
-      while (rest.length) {
-        const u = candidates[row]!.find((i) => !used.includes(i) && units[i]!.every((id, j) => rest[j] === id));
-        assert.ok(u !== undefined, `row ${row}: ${JSON.stringify(ids)} is not a sequence of its candidate sentences`);
-        used.push(u);
-        rest = rest.slice(units[u]!.length);
-      }
+      const used = writtenSentences(ids, units, candidates[row]!, row);
       for (const r of required[row]!) assert.ok(used.includes(r), `row ${row} (${numBeams} beams) ended without required sentence ${r}: ${JSON.stringify(ids)}`);
     });
   }
