@@ -3,7 +3,7 @@
 // a cancel from a timer stops training mid-epoch, the decoding (forced labels or not) and head shift are chosen on dev, a model refuses a label file that changed since training,
 // and the default SVM head (its weight C chosen on dev) and the projection head (svm: false) each save what they read and predict dev as training scored it.
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
@@ -201,6 +201,14 @@ test('the decoding (free, constrained or candidates, forced or not) and head shi
   const { report: again } = await evaluateModel(predictor, dev);
   predictor.dispose();
   assert.ok(Math.abs(again.macro.f1 - report.macro.f1) < 1e-9, `${again.macro.f1} vs ${report.macro.f1}`);
+  // A hand-edited manifest with an impossible forced-label setting is refused, naming file and field.
+  const edited = join(root, 'edited');
+  cpSync(out, edited, { recursive: true });
+  const manifestFile = join(edited, 'lagamc-model.json');
+  const m = JSON.parse(readFileSync(manifestFile, 'utf8')) as { settings: { decoding: Decoding } };
+  m.settings.decoding = { candidates: true, force: 0.3 };
+  writeFileSync(manifestFile, JSON.stringify(m));
+  await assert.rejects(loadPredictor(edited), (e: Error) => e.message.startsWith(`${manifestFile}: "settings.decoding.force" must be null or a head probability from 0.5 to 1`));
 
   const fixedOut = join(root, 'fixed');
   const fixedMessages: string[] = [];

@@ -185,6 +185,10 @@ export async function loadLagamc(dir: string, manifest: ModelManifest): Promise<
   await initBackend();
   const settings = manifest.settings as LagamcSettings | undefined;
   if (!settings || typeof settings.encoder !== 'string') throw new Error(`${join(dir, 'lagamc-model.json')}: "settings" is missing or incomplete`);
+  const force = settings.decoding?.force;
+  if (force != null && (typeof force !== 'number' || !(force >= 0.5 && force <= 1) || !(settings.decoding!.constrained || settings.decoding!.candidates))) {
+    throw new Error(`${join(dir, 'lagamc-model.json')}: "settings.decoding.force" must be null or a head probability from 0.5 to 1 with constrained or candidates decoding, not ${JSON.stringify(force)}`);
+  }
   const set = await readLabelSnapshot(dir);
   await assertLabelFileUnchanged(dir, settings, set);
   const weights = await LagamcWeights.load(dir);
