@@ -173,6 +173,14 @@ test('lagamc describe: --dry-run changes nothing; a run fills missing descriptio
   assert.equal(readFileSync(file, 'utf8'), original);
   assert.match(out, /^-.*"description": null\n\+.*"description": "Texts about praise: /m);
   out = '';
+  // Checks are printed where they are, one line per description: a confusable pair gives two lines.
+  const twin = original.replace(/"The customer wants to return[^"]*"/, '"The customer asks about a charge, an invoice, a subscription fee or a payment method."');
+  writeFileSync(file, twin);
+  assert.equal(await runCli(['describe', '--train', demo.train, '--labels', file, '--dry-run'], io), 0);
+  const confusable = out.split('\n').filter((l) => l.includes('[confusable-descriptions]'));
+  assert.deepEqual(confusable.map((l) => l.slice(0, l.indexOf(': warning'))), [`${file}:12:22`, `${file}:49:22`]);
+  writeFileSync(file, original);
+  out = '';
   assert.equal(await runCli(['describe', '--train', demo.train, '--labels', file, '--json'], io), 0);
   const result = JSON.parse(out);
   assert.deepEqual(result.labels.map((l: { label: string; written: boolean }) => [l.label, l.written]), [['praise', true]]);

@@ -2,7 +2,7 @@
 // training data (default) or by an LLM (--llm, any OpenAI-compatible endpoint), then checks them.
 import { copyFile, readFile } from 'node:fs/promises';
 import { loadExamples } from '../../data/dataset';
-import { DataError } from '../../data/diagnostics';
+import { DataError, formatDiagnostic } from '../../data/diagnostics';
 import { parseLabelFile } from '../../data/labels';
 import { checkDescriptions } from '../../descriptions/checks';
 import { labelEvidence } from '../../descriptions/evidence';
@@ -101,7 +101,7 @@ export const describe: Command = {
     } else {
       if (dryRun) io.out(plan.changed.length ? diffEdits(labelsFile, text, plan.edits) : 'no description to change');
       else io.out(plan.changed.length ? `wrote ${plan.changed.length} description(s) to ${out}${out === labelsFile ? ` (previous file kept as ${labelsFile}.bak)` : ''}` : 'every label already has a description (use --overwrite or --only to replace)');
-      for (const c of checks) io.out(`${c.severity}: ${c.message}`);
+      for (const c of checks) io.out(formatDiagnostic(c));
       if (llm) io.err(`${llm.calls} LLM request(s), ${llm.cacheHits} answered from the cache`);
     }
     return EXIT.ok;
