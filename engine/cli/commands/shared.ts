@@ -24,8 +24,8 @@ export function csvOptions(values: Values): CsvOptions {
 /** Decoding of generator models (train: the model's default; predict, eval: an override). */
 export const decodingFlags: Record<string, OptionSpec> = {
   'num-beams': { type: 'string', placeholder: 'K', description: 'generator models: beam width, 1 = greedy (default: the model\'s, else 1)' },
-  constrained: { type: 'boolean', description: 'generator models: write only the label sentences, each at most once' },
-  candidates: { type: 'boolean', description: "compact generator with a label head: write only the sentences of the labels the head holds (default of such models)" },
+  constrained: { type: 'boolean', description: 'generator models: write only the label sentences, each at most once (train, compact generator with a label head: free, constrained or candidates is chosen on dev by default; predict, eval: the model\'s)' },
+  candidates: { type: 'boolean', description: "compact generator with a label head: write only the sentences of the labels the head holds" },
   free: { type: 'boolean', description: 'generator models: write any words of the vocabulary (no constraint)' },
   force: { type: 'string', placeholder: 'P', description: 'compact generator with a label head, constrained or candidates decoding: labels whose head probability is at least P (0.5 to 1) must be written; "none": no label forced (train: chosen on dev by default)' },
 };
