@@ -3,7 +3,7 @@
 //   Texts about side effects: fever, sore arm, headache and chills, as in "my arm is so sore".
 import type { LabelDef } from '../data/labels';
 import type { LabelEvidence } from './evidence';
-import { splitSentences } from '../matching/sentences';
+import { isAbbreviation, splitSentences } from '../matching/sentences';
 import { humanize } from './words';
 
 export interface OfflineOptions {
@@ -26,10 +26,35 @@ function pickTerms(ranked: readonly { term: string }[], exclude: ReadonlySet<str
   return chosen;
 }
 
+/**
+ * Sentence punctuation inside a snippet ("wow!!!so", ".....Seems", "example.com") becomes a comma,
+ * and leading or trailing runs go; periods of numbers and abbreviations stay, except those that end
+ * a sentence once the compact generator has written them back (lower case, the next word
+ * capitalised: "S. Africa" comes out as "s. Africa"), which go ("S Africa"; "S.AFRICA" gives
+ * "S AFRICA"). Otherwise the matcher would split the generator's copy of the description in two.
+ */
+function oneSentence(text: string): string {
+  const MARK = '\u0001'; // a run that becomes a comma; the text's own commas ("3,000") stay as they are
+  return text
+    .replace(/[.!?]+/g, (run: string, at: number) => {
+      const before = text.slice(0, at);
+      const after = text.slice(at + run.length);
+      if (run !== '.') return MARK;
+      if (/\p{N}$/u.test(before) && /^\p{N}/u.test(after)) return run;
+      if (/(?:^|[^\p{L}])\p{L}$/u.test(before) && /^\p{L}\./u.test(after)) return run; // inside "U.S."
+      const word = before.slice(before.search(/\S*$/));
+      const next = after.trimStart().charAt(0);
+      if (!isAbbreviation(word, next)) return MARK;
+      return isAbbreviation(word.toLowerCase(), next.toUpperCase()) ? run : /^\s/.test(after) ? '' : ' ';
+    })
+    .replace(/,?\s*\u0001[\s\u0001,]*/g, ', ')
+    .replace(/^[\s,]+|[\s,]+$/g, '');
+}
+
 /** The start of the text's first sentence (a title, when the text has one), so the description stays one sentence. */
 function snippet(text: string, words: number): string {
   const first = splitSentences(text.replace(/https?:\/\/\S+|@\w+/g, ''))[0] ?? '';
-  const clean = first.replace(/\s+/g, ' ').replace(/"/g, "'").trim();
+  const clean = oneSentence(first.replace(/\s+/g, ' ').replace(/"/g, "'").trim());
   const parts = clean.split(' ');
   return parts.length <= words ? clean : parts.slice(0, words).join(' ') + ' …';
 }

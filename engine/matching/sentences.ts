@@ -30,8 +30,8 @@ export function joinDescriptions(descriptions: readonly string[]): string {
 const NEVER_SPLIT = new Set(['e.g', 'i.e', 'eg', 'ie', 'cf', 'vs', 'viz', 'approx', 'incl', 'esp', 'mr', 'mrs', 'ms', 'dr', 'prof', 'st', 'jr', 'sr', 'no', 'fig']);
 const INITIALS = /^(?:\p{L}\.)*\p{L}$/u;
 
-/** Whether the period ending `word` (given without that period) is an abbreviation's. */
-function isAbbreviation(word: string, next: string): boolean {
+/** Whether the period ending `word` (given without that period) is an abbreviation's; `next` is the character after the following whitespace. */
+export function isAbbreviation(word: string, next: string): boolean {
   const w = word.replace(/^[("'“‘[]+/, '');
   if (w === '') return false;
   if (NEVER_SPLIT.has(w.toLowerCase())) return true;

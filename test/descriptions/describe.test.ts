@@ -13,6 +13,7 @@ import { checkDescriptions } from '../../engine/descriptions/checks';
 import { labelEvidence, type LabelEvidence } from '../../engine/descriptions/evidence';
 import { generateDescriptions } from '../../engine/descriptions/generate';
 import { offlineDescription } from '../../engine/descriptions/offline';
+import { Vocab } from '../../engine/models/compact/vocab';
 import { cleanDescription } from '../../engine/descriptions/prompt';
 import { splitSentences } from '../../engine/matching/sentences';
 import { planDescriptionEdits } from '../../engine/descriptions/write';
@@ -97,6 +98,27 @@ test('an offline description names the label in lower case (acronyms kept) and q
   assert.equal(offlineDescription({ name: 'grain' }, evidence(['Exports rose 3.5 pct in the U.S. Prices fell after that.'], []), { snippetWords: 4 }), 'Texts about grain, as in "Exports rose 3.5 pct …".');
 });
 
+test('an offline description stays one sentence when the compact generator writes it back', () => {
+  const evidence = (text: string): LabelEvidence => ({ label: 'anger', support: 1, keyTerms: [], examples: [text], mean: new Float32Array(0) });
+  // SemEval-2018 tweets: a leading run of dots, "!" and "?" without a space after them.
+  const cases: [string, string][] = [
+    ['.....Seems like a fight ready to rage on', 'Seems like a fight ready to rage on'],
+    ['wow!!!so angry?!right now, 3,000 times', 'wow, so angry, right now, 3,000 times'],
+    ['Mr. Smith paid 3.5 dollars at example.com...', 'Mr. Smith paid 3.5 dollars at example, com'],
+    // Reuters: a lone initial ends a sentence once written in lower case ("s. Africa's"); "U.S." does not.
+    ["S. Africa's financial rand seen headed higher in the U.S. market", "S Africa's financial rand seen headed higher in the U.S. market"],
+    ["S.AFRICA'S FINANCIAL RAND SEEN HEADED HIGHER, S.A. SAYS", "S AFRICA'S FINANCIAL RAND SEEN HEADED HIGHER, S.A. SAYS"],
+  ];
+  for (const [text, quoted] of cases) {
+    const d = offlineDescription({ name: 'anger' }, evidence(text));
+    assert.equal(d, `Texts about anger, as in "${quoted}".`);
+    // As the compact generator writes it back: lower-cased tokens, a space after punctuation.
+    const vocab = Vocab.build([d]);
+    const written = vocab.decode(vocab.encode(d));
+    assert.equal(splitSentences(written).length, 1, written);
+  }
+});
+
 test('offline descriptions of labels that share their texts quote different examples', async () => {
   // "twin" is on exactly the texts of "refund": the same representative examples.
   const twinned = train.map((e) => (e.labels?.includes('refund') ? { ...e, labels: [...e.labels, 'twin'] } : e));
@@ -115,6 +137,8 @@ test('checks flag confusable, short and misplaced descriptions', async () => {
         { name: 'return', description: 'The customer wants a refund for the product they bought.' },
         { name: 'praise', description: 'Thanks.' },
         { name: 'shipping', description: 'Great product, thanks a lot, very happy.' },
+        { name: 'billing', description: 'The customer asks about a charge. Invoices too (e.g. a late fee).' },
+        { name: 'setup', description: 'The customer cannot pair the hub!!!or the U.S. plug.' },
       ],
     }),
     'c.labels.json',
@@ -127,6 +151,8 @@ test('checks flag confusable, short and misplaced descriptions', async () => {
   const found = (await checkDescriptions(set, encoder, evidence)).map((d) => [d.code, d.message.match(/"([^"]+)"/)![1]]);
   assert.deepEqual(found.filter(([c]) => c === 'confusable-descriptions').map(([, l]) => l).sort(), ['refund', 'return']);
   assert.deepEqual(found.filter(([c]) => c === 'description-too-short'), [['description-too-short', 'praise']]);
+  // Two sentences as written; two once the compact generator spaces "!!!or"; "e.g." and "U.S." end none.
+  assert.deepEqual(found.filter(([c]) => c === 'description-several-sentences').map(([, l]) => l), ['billing', 'setup']);
   assert.ok(found.some(([c, l]) => c === 'description-closer-to-other-label' && l === 'shipping'), JSON.stringify(found));
 });
 
