@@ -7,7 +7,7 @@ import type { SentenceEncoder } from '../encoders/encoder';
 import { LlmError, type LlmClient } from '../llm/client';
 import type { ProgressListener } from '../progress';
 import { labelEvidence, type LabelEvidence } from './evidence';
-import { offlineDescription, termsOfOtherLabels, type OfflineOptions } from './offline';
+import { offlineDescription, type OfflineOptions } from './offline';
 import { cleanDescription, descriptionPrompt, type DatasetSummary } from './prompt';
 
 export interface GeneratedDescription {
@@ -63,7 +63,6 @@ export async function generateDescriptions(set: LabelSet, train: readonly Exampl
   opts.onProgress?.({ phase: 'encode', fraction: 0, message: 'finding representative examples' });
   const evidence = await labelEvidence(train, set.labels.map((l) => l.name), encoder, { examples: opts.llm ? 2 : 4, ...(opts.signal ? { signal: opts.signal } : {}) });
   const quoted = opts.llm ? null : distinctExamples(chosen.map((l) => evidence.get(l.name) as LabelEvidence));
-  const othersTerms = opts.llm ? null : termsOfOtherLabels(set.labels, evidence);
   const dataset: DatasetSummary = { texts: train.length, labels: set.labels.length, labelNames: set.labels.map((l) => l.name), ...(set.task ? { task: set.task } : {}) };
   let done = 0;
   const one = async (label: LabelDef): Promise<GeneratedDescription> => {
@@ -76,7 +75,7 @@ export async function generateDescriptions(set: LabelSet, train: readonly Exampl
       description = clean;
     } else {
       const example = quoted!.get(label.name);
-      description = offlineDescription(label, example ? { ...ev, examples: [example] } : ev, opts.offline, othersTerms!.get(label.name));
+      description = offlineDescription(label, example ? { ...ev, examples: [example] } : ev, opts.offline);
     }
     done++;
     opts.onProgress?.({ phase: 'generate', fraction: done / chosen.length, step: done, steps: chosen.length, message: `described ${label.name}` });

@@ -63,32 +63,12 @@ function list(items: readonly string[]): string {
   return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
 
-// A long name reads mid-sentence in lower case, word by word, except acronyms and initials:
-// "Consumer Price Index" → "consumer price index", "U.S. Dollar" → "U.S. dollar".
-const topicOf = (label: Pick<LabelDef, 'name' | 'longName'>) => (label.longName ? label.longName.replace(/\b[A-Z][a-z]+\b/g, (w) => w.toLowerCase()) : humanize(label.name));
-const nameWords = (label: Pick<LabelDef, 'name' | 'longName'>) => humanize(label.name).split(' ').concat(topicOf(label).toLowerCase().split(/\s+/));
-
-/**
- * Per label, the key terms its description leaves to others: the words of the other labels' names,
- * and terms that are key terms of several labels, kept by the one where they score highest (z), so
- * labels that share their texts (joy and love, grain and wheat) are named by different words.
- */
-export function termsOfOtherLabels(labels: readonly Pick<LabelDef, 'name' | 'longName'>[], evidence: ReadonlyMap<string, LabelEvidence>): Map<string, Set<string>> {
-  const owner = new Map<string, { label: string; z: number }>();
-  for (const ev of evidence.values()) for (const { term, z } of ev.keyTerms) if (z > (owner.get(term)?.z ?? -Infinity)) owner.set(term, { label: ev.label, z });
-  return new Map(
-    labels.map((l) => {
-      const others = new Set(labels.filter((o) => o.name !== l.name).flatMap(nameWords));
-      for (const [term, { label }] of owner) if (label !== l.name) others.add(term);
-      return [l.name, others];
-    }),
-  );
-}
-
-/** One sentence about the label; `exclude`: terms it must not name (termsOfOtherLabels). */
-export function offlineDescription(label: Pick<LabelDef, 'name' | 'longName'>, evidence: LabelEvidence | undefined, opts: OfflineOptions = {}, exclude: ReadonlySet<string> = new Set()): string {
-  const topic = topicOf(label);
-  const keyTerms = evidence ? pickTerms(evidence.keyTerms, new Set([...nameWords(label), ...exclude]), opts.terms ?? 4) : [];
+export function offlineDescription(label: Pick<LabelDef, 'name' | 'longName'>, evidence: LabelEvidence | undefined, opts: OfflineOptions = {}): string {
+  // A long name reads mid-sentence in lower case, word by word, except acronyms and initials:
+  // "Consumer Price Index" → "consumer price index", "U.S. Dollar" → "U.S. dollar".
+  const topic = label.longName ? label.longName.replace(/\b[A-Z][a-z]+\b/g, (w) => w.toLowerCase()) : humanize(label.name);
+  const nameWords = new Set(humanize(label.name).split(' ').concat(topic.toLowerCase().split(/\s+/)));
+  const keyTerms = evidence ? pickTerms(evidence.keyTerms, nameWords, opts.terms ?? 4) : [];
   let sentence = `Texts about ${topic}`;
   if (keyTerms.length) sentence += `: ${list(keyTerms)}`;
   const words = opts.snippetWords ?? 12;

@@ -12,7 +12,7 @@ import { loadLabelFile, parseLabelFile } from '../../engine/data/labels';
 import { checkDescriptions } from '../../engine/descriptions/checks';
 import { labelEvidence, type LabelEvidence } from '../../engine/descriptions/evidence';
 import { generateDescriptions } from '../../engine/descriptions/generate';
-import { offlineDescription, termsOfOtherLabels } from '../../engine/descriptions/offline';
+import { offlineDescription } from '../../engine/descriptions/offline';
 import { Vocab } from '../../engine/models/compact/vocab';
 import { cleanDescription } from '../../engine/descriptions/prompt';
 import { splitSentences } from '../../engine/matching/sentences';
@@ -96,22 +96,6 @@ test('an offline description names the label in lower case (acronyms kept) and q
   assert.match(offlineDescription({ name: 'dlr', longName: 'U.S. Dollar' }, evidence([], [])), /^Texts about U\.S\. dollar\.$/);
   assert.match(offlineDescription({ name: 'cpi', longName: 'Consumer Price Index' }, evidence([], [])), /^Texts about consumer price index\.$/);
   assert.equal(offlineDescription({ name: 'grain' }, evidence(['Exports rose 3.5 pct in the U.S. Prices fell after that.'], []), { snippetWords: 4 }), 'Texts about grain, as in "Exports rose 3.5 pct …".');
-});
-
-test('offline descriptions leave a shared key term to the label it scores highest for, and name no other label', () => {
-  const ev = (label: string, terms: [string, number][]): LabelEvidence => ({ label, support: 1, keyTerms: terms.map(([term, z]) => ({ term, z })), examples: [], mean: new Float32Array(0) });
-  // SemEval-2018: "happy" and "smile" are key terms of joy and of love; "love" is a key term of joy.
-  const evidence = new Map([
-    ['joy', ev('joy', [['happy', 5], ['love', 4], ['smile', 3], ['day', 2], ['amazing', 1.5], ['watch', 1]])],
-    ['love', ev('love', [['happy', 6], ['smile', 2.5], ['birthday', 2], ['smiling', 1]])],
-  ]);
-  const labels = [{ name: 'joy' }, { name: 'love' }];
-  const others = termsOfOtherLabels(labels, evidence);
-  const describe = (name: string) => offlineDescription({ name }, evidence.get(name), { terms: 3 }, others.get(name));
-  assert.equal(describe('joy'), 'Texts about joy: smile, day and amazing.');
-  assert.equal(describe('love'), 'Texts about love: happy, birthday and smiling.');
-  // Without the exclusions both would name "happy" first, and joy would name love.
-  assert.equal(offlineDescription({ name: 'joy' }, evidence.get('joy'), { terms: 3 }), 'Texts about joy: happy, love and smile.');
 });
 
 test('an offline description stays one sentence when the compact generator writes it back', () => {
