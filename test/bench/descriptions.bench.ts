@@ -68,5 +68,5 @@ ${rows.join('\n')}
 Offline descriptions written for the first labels:
 ${examples.join('\n')}
 
-A LAGAMC model trained on each set of descriptions is not in this table yet.`,
+A LAGAMC model trained on the offline descriptions: "CAVES: LAGAMC on offline descriptions (no LLM)" in the end-to-end table below.`,
 );
