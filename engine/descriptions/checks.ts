@@ -1,15 +1,12 @@
 // Checks on label descriptions, published by the editor as diagnostics on the description string:
 //  - confusable: two descriptions whose embeddings are closer than `confusable` (cosine);
 //  - too short / too long (in words);
-//  - several sentences: the matcher (or the compact generator's copy of it) splits the description;
 //  - off-topic: low mean similarity to the label's own examples;
 //  - closer to another label: the description is, on average, more similar to another label's
 //    examples than to its own.
 import type { DataDiagnostic } from '../data/diagnostics';
 import type { LabelDef, LabelSet } from '../data/labels';
 import type { SentenceEncoder } from '../encoders/encoder';
-import { splitSentences } from '../matching/sentences';
-import { Vocab } from '../models/compact/vocab';
 import type { LabelEvidence } from './evidence';
 
 export interface CheckOptions {
@@ -27,13 +24,6 @@ const dot = (a: Float32Array, ai: number, b: Float32Array, bi: number, d: number
   return s;
 };
 
-/** The description's sentences as the matcher splits it, or its copy by the compact generator (lower case, a space after punctuation: "wow!so" → "wow! so"), whichever has more. */
-function sentencesAsWritten(description: string): string[] {
-  const vocab = Vocab.build([description]);
-  const [own, written] = [splitSentences(description), splitSentences(vocab.decode(vocab.encode(description)))];
-  return written.length > own.length ? written : own;
-}
-
 /**
  * Diagnostics for every described label of `set`. `evidence` (from labelEvidence on the training
  * data) enables the checks against examples; without it only the description-only checks run.
@@ -49,8 +39,6 @@ export async function checkDescriptions(set: LabelSet, encoder: SentenceEncoder,
     const words = l.description.split(/\s+/).filter(Boolean).length;
     if (words < (opts.minWords ?? 4)) warn(l, 'description-too-short', `the description of "${l.name}" has ${words} word${words === 1 ? '' : 's'}; a full sentence about what its texts say matches generated text better`);
     if (words > (opts.maxWords ?? 60)) warn(l, 'description-too-long', `the description of "${l.name}" has ${words} words; keep it to one sentence (under ${opts.maxWords ?? 60} words)`);
-    const pieces = sentencesAsWritten(l.description);
-    if (pieces.length > 1) warn(l, 'description-several-sentences', `the description of "${l.name}" reads as ${pieces.length} sentences (${pieces.map((p) => `"${p}"`).join(', ')}); the model writes and matches each one apart: make it one sentence`);
   }
   if (described.length === 0) return out;
   const d = encoder.dim;

@@ -1,5 +1,6 @@
 // The LAGAMC matcher: maps generated sentences to labels. Every label description is embedded
-// once (one matrix); each sentence of a generated text goes to the label of highest cosine
+// once (one matrix); each sentence of a generated text (a description of several sentences, written
+// whole, counts as one: KnownSentences in sentences.ts) goes to the label of highest cosine
 // similarity, and is kept only if that score reaches the label's threshold, else it is flagged as
 // hallucinated (reported, not used). A text's labels are the union of its kept matches.
 //
@@ -12,7 +13,7 @@ import { EmbeddingCache } from '../encoders/cache';
 import type { EncodeOptions, SentenceEncoder } from '../encoders/encoder';
 import type { LabelSet } from '../data/labels';
 import type { Prediction, ScoredLabel, SentenceMatch } from '../model/prediction';
-import { normalizeSentence, splitSentences } from './sentences';
+import { KnownSentences, normalizeSentence } from './sentences';
 import { topTwo, type TopTwo, type Vectors } from './similarity';
 
 export const DEFAULT_THRESHOLD = 0.4;
@@ -42,6 +43,8 @@ export class Matcher {
   private readonly noneRow: number;
   /** Row of each embedded description text. */
   private readonly rowOf: ReadonlyMap<string, number>;
+  /** Splits generated text, keeping a description of several sentences whole. */
+  private readonly descriptions: KnownSentences;
 
   private constructor(
     readonly encoder: SentenceEncoder,
@@ -57,6 +60,7 @@ export class Matcher {
     this.thresholds = thresholds;
     this.noneRow = hasNone ? labels.length - 1 : -1;
     this.rowOf = new Map(texts.map((t, i) => [t, i]));
+    this.descriptions = new KnownSentences(texts);
   }
 
   static async create(set: LabelSet, encoder: SentenceEncoder, opts: MatcherOptions = {}): Promise<Matcher> {
@@ -105,7 +109,7 @@ export class Matcher {
 
   /** One prediction per generated text (see the file header). */
   async match(generated: readonly string[], opts?: EncodeOptions): Promise<Prediction[]> {
-    const split = generated.map((g) => splitSentences(g));
+    const split = generated.map((g) => this.descriptions.split(g).map((s) => s.text));
     const distinct = [...new Set(split.flat())];
     const row = new Map(distinct.map((s, i) => [s, i]));
     const sim = await this.similarities(distinct, opts);

@@ -137,8 +137,6 @@ test('checks flag confusable, short and misplaced descriptions', async () => {
         { name: 'return', description: 'The customer wants a refund for the product they bought.' },
         { name: 'praise', description: 'Thanks.' },
         { name: 'shipping', description: 'Great product, thanks a lot, very happy.' },
-        { name: 'billing', description: 'The customer asks about a charge. Invoices too (e.g. a late fee).' },
-        { name: 'setup', description: 'The customer cannot pair the hub!!!or the U.S. plug.' },
       ],
     }),
     'c.labels.json',
@@ -151,8 +149,6 @@ test('checks flag confusable, short and misplaced descriptions', async () => {
   const found = (await checkDescriptions(set, encoder, evidence)).map((d) => [d.code, d.message.match(/"([^"]+)"/)![1]]);
   assert.deepEqual(found.filter(([c]) => c === 'confusable-descriptions').map(([, l]) => l).sort(), ['refund', 'return']);
   assert.deepEqual(found.filter(([c]) => c === 'description-too-short'), [['description-too-short', 'praise']]);
-  // Two sentences as written; two once the compact generator spaces "!!!or"; "e.g." and "U.S." end none.
-  assert.deepEqual(found.filter(([c]) => c === 'description-several-sentences').map(([, l]) => l), ['billing', 'setup']);
   assert.ok(found.some(([c, l]) => c === 'description-closer-to-other-label' && l === 'shipping'), JSON.stringify(found));
 });
 

@@ -74,3 +74,21 @@ test('thresholds: per-label beats --threshold beats the file default; none descr
   assert.deepEqual(p!.labels, []);
   assert.equal(NONE_LABEL in p!.scores, false);
 });
+
+test('a description of two sentences, generated whole, is one sentence matched to its own label', async () => {
+  const set = parseLabelFile(
+    `{ "labels": [
+      { "name": "anger", "description": "The author is angry. Someone is about to fight" },
+      { "name": "weather", "description": "The text is about the weather, rain and storms." }
+    ] }`,
+    'two.labels.jsonc',
+  );
+  const [p] = await (await Matcher.create(set, await loadEncoder())).match(['The author is angry. Someone is about to fight. The text is about the weather, rain and storms.']);
+  assert.deepEqual(
+    p!.sentences!.map((s) => [s.sentence, s.label, Number(s.score.toFixed(4))]),
+    [
+      ['The author is angry. Someone is about to fight', 'anger', 1],
+      ['The text is about the weather, rain and storms', 'weather', 1],
+    ],
+  );
+});

@@ -2,24 +2,21 @@
 // has no token for some characters ("/", "&"), so a generated copy of a label sentence differs from
 // the sentence itself ("mergers acquisitions" for "Mergers/Acquisitions", a quoted title in lower
 // case), and the case-sensitive sentence encoder may then place the copy nearer to another label.
-// A generated sentence that spells a label sentence word for word (same tokens) is replaced by that
-// sentence, so the matcher compares the description with itself; other sentences stay as written.
-import { joinDescriptions, normalizeSentence, splitSentences } from '../../matching/sentences';
-import { words } from '../../models/compact/vocab';
-
-const key = (sentence: string) => words(normalizeSentence(sentence)).join(' ');
+// A generated sentence, or run of sentences, that spells a label sentence word for word
+// (KnownSentences in matching/sentences.ts) is replaced by that sentence, so the matcher compares
+// the description with itself; other sentences stay as written.
+import { KnownSentences, joinDescriptions, normalizeSentence } from '../../matching/sentences';
 
 export class VerbatimSentences {
-  private readonly bySpelling = new Map<string, string>();
+  private readonly known: KnownSentences;
 
   constructor(sentences: readonly string[]) {
-    // The first sentence with a spelling keeps it (identical descriptions are flagged as confusable by `lagamc describe` and in the editor).
-    for (const s of sentences) if (!this.bySpelling.has(key(s))) this.bySpelling.set(key(s), normalizeSentence(s));
+    this.known = new KnownSentences(sentences.map(normalizeSentence));
   }
 
   /** `generated` with every verbatim label sentence in its own spelling, joined as targets are. */
   restore(generated: string): string {
-    const sentences = splitSentences(generated);
-    return sentences.some((s) => this.bySpelling.has(key(s))) ? joinDescriptions(sentences.map((s) => this.bySpelling.get(key(s)) ?? s)) : generated;
+    const split = this.known.split(generated);
+    return split.some((s) => s.known !== undefined) ? joinDescriptions(split.map((s) => (s.known === undefined ? s.text : this.known.sentences[s.known]!))) : generated;
   }
 }
