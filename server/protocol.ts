@@ -2,6 +2,7 @@
 // message (method name, params, result). Types and constants only: the client imports this file
 // too, so it must not import vscode-languageserver at run time. Documented in docs/lsp-extensions.md.
 import type { EvalReport } from '../engine/metrics/multilabel';
+import { DEFAULT_SELECTION, type SelectionMetric } from '../engine/metrics/selection';
 import type { Prediction } from '../engine/model/prediction';
 
 /** Settings under `lagamc.*`, read per resource through `workspace/configuration`. */
@@ -14,8 +15,8 @@ export interface Settings {
    * around a hover in the background, so later hovers are answered from the cache. */
   hover: { enable: boolean; prefetch: boolean };
   llm: { baseUrl: string; model: string };
-  /** Training passes over the data; 0 = the trainer's default. */
-  train: { epochs: number };
+  /** Training passes over the data (0 = the trainer's default) and the dev metric that selects the epoch, decoding and head shift. */
+  train: { epochs: number; select: SelectionMetric };
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -23,7 +24,7 @@ export const DEFAULT_SETTINGS: Settings = {
   maxModelDiagnostics: 20,
   hover: { enable: true, prefetch: true },
   llm: { baseUrl: '', model: '' },
-  train: { epochs: 0 },
+  train: { epochs: 0, select: DEFAULT_SELECTION },
 };
 
 /** `initializationOptions` of the `initialize` request: what the server needs before it can ask. */
@@ -88,6 +89,8 @@ export namespace TrainRequest {
     outDir?: string;
     /** Training passes over the data (default: the `lagamc.train.epochs` setting). */
     epochs?: number;
+    /** Dev metric that selects the model (default: the `lagamc.train.select` setting). */
+    select?: SelectionMetric;
     /** Continue an interrupted run from the checkpoint in `outDir`. */
     resume?: boolean;
     /** Client-created work-done progress token; without one the server creates its own. */

@@ -305,8 +305,9 @@ export function startServer(connection: Connection, opts: ServerOptions = {}): v
       progress = created;
     }
     try {
-      const epochs = params.epochs ?? ((await config.get(params.datasetUri)).train.epochs || undefined);
-      const result = await train({ ...params, ...(epochs ? { epochs } : {}) }, {
+      const settings = (await config.get(params.datasetUri)).train;
+      const epochs = params.epochs ?? (settings.epochs || undefined);
+      const result = await train({ ...params, ...(epochs ? { epochs } : {}), select: params.select ?? settings.select }, {
         jobs,
         progress,
         signal: ac.signal,

@@ -3,7 +3,8 @@
 // (prompt.ts). Loss: token cross-entropy (the hybrid cosine term is the compact path's; a T5 step
 // is ~17 s on wasm, so this path is for small data or a faster backend). Each epoch the model
 // generates (greedy) for the dev texts, the matcher (frozen encoder) maps the sentences to labels,
-// and the epoch with the best dev macro-F1 is written atomically as the model folder's PEFT adapter.
+// and the epoch with the best dev macro-F1 (or `select`'s metric) is written atomically as the model
+// folder's PEFT adapter.
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Example } from '../data/example';
@@ -12,6 +13,7 @@ import type { SentenceEncoder } from '../encoders/encoder';
 import { writeFileAtomic } from '../io/atomic';
 import { Matcher } from '../matching/matcher';
 import { evaluate, type EvalReport } from '../metrics/multilabel';
+import { DEFAULT_SELECTION, SELECTION_METRICS, type SelectionMetric } from '../metrics/selection';
 import { labelsHash, saveLabelSnapshot } from '../model/lagamc/folder';
 import { writeManifest } from '../model/manifest';
 import type { SentenceConstraint } from '../models/constrained';
@@ -40,6 +42,8 @@ export interface LoraTrainOptions {
   rank?: number;
   seed?: number;
   patience?: number;
+  /** Dev metric that selects the epoch (default macro-F1; metrics/selection.ts). */
+  select?: SelectionMetric;
   threshold?: number;
   fallback?: boolean;
   /** Prompt tokens kept (the text is cut to fit). */
@@ -100,7 +104,9 @@ export async function trainLora(set: LabelSet, train: Example[], dev: Example[],
   await writeFileAtomic(join(opts.out, 'train-log.jsonl'), '');
   const log: string[] = [];
   const started = performance.now();
-  let best = { epoch: 0, macroF1: -1, report: null as EvalReport | null };
+  const select = opts.select ?? DEFAULT_SELECTION;
+  const metric = SELECTION_METRICS[select];
+  let best = { epoch: 0, score: -1, report: null as EvalReport | null };
   let epoch = 1;
   try {
     for (; epoch <= epochs && epoch - best.epoch <= (opts.patience ?? 3); epoch++) {
@@ -126,19 +132,20 @@ export async function trainLora(set: LabelSet, train: Example[], dev: Example[],
       const predictions = await matcher.match(generated);
       const report = evaluate(dev.map((e) => e.labels ?? []), predictions.map((p) => p.labels.map((l) => l.label)), { labels: set.labels.map((l) => l.name), trainFrequencies: new Map() });
       const seconds = (performance.now() - started) / 1000;
-      log.push(JSON.stringify({ epoch, ce: lossSum / steps, devMicroF1: report.micro.f1, devMacroF1: report.macro.f1, seconds }));
+      const score = metric.of(report);
+      log.push(JSON.stringify({ epoch, ce: lossSum / steps, devMicroF1: report.micro.f1, devMacroF1: report.macro.f1, devScore: score, seconds }));
       await writeFileAtomic(join(opts.out, 'train-log.jsonl'), `${log.join('\n')}\n`);
-      opts.onProgress?.({ phase: 'evaluate', fraction: (epoch / epochs) * 0.9, epoch, epochs, metrics: { devMicroF1: report.micro.f1, devMacroF1: report.macro.f1 }, message: `epoch ${epoch}: CE ${(lossSum / steps).toFixed(3)}, dev macro-F1 ${(100 * report.macro.f1).toFixed(2)}` });
-      if (report.macro.f1 > best.macroF1) {
-        best = { epoch, macroF1: report.macro.f1, report };
+      opts.onProgress?.({ phase: 'evaluate', fraction: (epoch / epochs) * 0.9, epoch, epochs, metrics: { devMicroF1: report.micro.f1, devMacroF1: report.macro.f1, devScore: score }, message: `epoch ${epoch}: CE ${(lossSum / steps).toFixed(3)}, dev ${metric.name} ${(100 * score).toFixed(2)}` });
+      if (score > best.score) {
+        best = { epoch, score, report };
         await saveLora(model, join(opts.out, 'adapter'));
-        await writeManifest(opts.out, { format: 'lagamc-model', version: 1, kind: LAGAMC_T5_KIND, createdAt: new Date().toISOString(), labels: set.labels.map((l) => l.name), settings, training: { bestEpoch: epoch, devMacroF1: report.macro.f1, epochs: epoch, seconds, examples: train.length } });
+        await writeManifest(opts.out, { format: 'lagamc-model', version: 1, kind: LAGAMC_T5_KIND, createdAt: new Date().toISOString(), labels: set.labels.map((l) => l.name), settings, training: { bestEpoch: epoch, select, devScore: score, devMacroF1: report.macro.f1, epochs: epoch, seconds, examples: train.length } });
       }
     }
   } finally {
     optimizer.dispose();
     model.dispose();
   }
-  opts.onProgress?.({ phase: 'done', fraction: 1, message: `best epoch ${best.epoch}, dev macro-F1 ${(100 * best.macroF1).toFixed(2)}` });
+  opts.onProgress?.({ phase: 'done', fraction: 1, message: `best epoch ${best.epoch}, dev ${metric.name} ${(100 * best.score).toFixed(2)}` });
   return { bestEpoch: best.epoch, epochsRun: epoch - 1, dev: best.report!, seconds: (performance.now() - started) / 1000 };
 }

@@ -10,8 +10,8 @@
 // the head reads the encoder vector and a trained TF-IDF projection of the word terms, its biases starting at the labels' prior odds. Training runs in
 // token-capped batches (batches.ts) that also hold label rows (labelRows.ts: each label's sentence
 // taught from that label alone); after every epoch the model really generates for the dev texts,
-// the matcher maps the sentences to labels, and the epoch with the best dev macro-F1 is kept (never
-// test data, never teacher-forced outputs). Early stopping after `patience` epochs without
+// the matcher maps the sentences to labels, and the epoch with the best dev macro-F1 (or the metric
+// `select` names: metrics/selection.ts) is kept (never test data, never teacher-forced outputs). Early stopping after `patience` epochs without
 // improvement. Then the decoding (free; or constrained to the label sentences, or `candidates`: only
 // the labels the head holds may be written, either with the labels the head is surest of forced:
 // FORCE_LEVELS) and the head shift (HEAD_SHIFTS) are chosen on dev.
@@ -31,6 +31,7 @@ import { writeFileAtomic, writeJsonAtomic } from '../io/atomic';
 import { base64ToFloat32, float32ToBase64 } from '../io/float32';
 import { Matcher } from '../matching/matcher';
 import { evaluate, type EvalReport } from '../metrics/multilabel';
+import { DEFAULT_SELECTION, SELECTION_METRICS, type SelectionMetric } from '../metrics/selection';
 import { adaptEncoder } from '../encoders/adapter';
 import { LAGAMC_KIND, LagamcWeights, labelsHash, saveLabelSnapshot, saveLinearSvm, saveTextFeatures, saveVocab, type LagamcSettings } from '../model/lagamc/folder';
 import { decodeOptions, generateTexts, labelConstraint, labelVerbatim, withFallback, type GeneratorInputs } from '../model/lagamc/predictor';
@@ -114,11 +115,11 @@ export const SVM_CS = [1, 0.5, 2];
 /** Margin thresholds of svmDevScore: about the span that the head shifts (HEAD_SHIFTS) give the head. */
 export const SVM_DEV_THRESHOLDS = [0, -0.25, -0.5];
 
-/** Dev macro-F1 of SVMs alone (a label wherever its margin exceeds the threshold) at the best of SVM_DEV_THRESHOLDS (the first on ties), and that threshold. */
-export function svmDevScore(svm: LinearSvm, rows: readonly SparseRow[], gold: readonly string[][], names: string[]): { f1: number; threshold: number } {
+/** Dev score (`select`, default macro-F1) of SVMs alone (a label wherever its margin exceeds the threshold) at the best of SVM_DEV_THRESHOLDS (the first on ties), and that threshold. */
+export function svmDevScore(svm: LinearSvm, rows: readonly SparseRow[], gold: readonly string[][], names: string[], select: SelectionMetric = DEFAULT_SELECTION): { score: number; threshold: number } {
   const m = svm.margins(rows);
-  const f1 = (t: number) => evaluate(gold, gold.map((_, i) => names.filter((_, j) => m[i * names.length + j]! > t)), { labels: names }).macro.f1;
-  return SVM_DEV_THRESHOLDS.map((threshold) => ({ f1: f1(threshold), threshold })).reduce((best, s) => (s.f1 > best.f1 ? s : best));
+  const score = (t: number) => SELECTION_METRICS[select].of(evaluate(gold, gold.map((_, i) => names.filter((_, j) => m[i * names.length + j]! > t)), { labels: names }));
+  return SVM_DEV_THRESHOLDS.map((threshold) => ({ score: score(threshold), threshold })).reduce((best, s) => (s.score > best.score ? s : best));
 }
 
 export interface TrainOptions {
@@ -141,6 +142,8 @@ export interface TrainOptions {
   targets?: TargetMode;
   seed?: number;
   patience?: number;
+  /** Dev metric that selects the epoch, the SVMs' C, the decoding and the head shift (default macro-F1; metrics/selection.ts). */
+  select?: SelectionMetric;
   adapterRank?: number;
   hidden?: number;
   /** Most TF-IDF terms the generator reads (default 10,000; 0: the encoder's vector only). */
@@ -203,7 +206,9 @@ export interface TrainResult {
 interface Checkpoint {
   epoch: number;
   bestEpoch: number;
-  bestMacroF1: number;
+  /** What the run selects on, and its best dev score so far. */
+  select: SelectionMetric;
+  bestScore: number;
   sinceBest: number;
   seconds: number;
   lambdaReference: { ce: number; cos: number } | null;
@@ -225,6 +230,8 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
   const epochs = opts.epochs ?? DEFAULT_EPOCHS;
   const batchSize = opts.batchSize ?? 128;
   const names = set.labels.map((l) => l.name);
+  const select = opts.select ?? DEFAULT_SELECTION;
+  const metric = SELECTION_METRICS[select];
   const targets = train.map((e) => targetText(e.labels ?? [], set, mode));
   const vocab = Vocab.build([...writableSentences(set, mode), ...targets]);
   const ids = targets.map((t) => vocab.encode(t));
@@ -259,9 +266,9 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
     const choose = opts.svmC === undefined && dev.length > 0;
     opts.onProgress?.({ phase: 'prepare', fraction: 0, message: `fitting ${names.length} linear SVMs on ${features.terms.length} TF-IDF terms and ${features.charGrams.length} char n-grams${choose ? ` (C chosen on dev among ${SVM_CS.join(', ')})` : ''}, and out-of-fold margins` });
     const devGold = dev.map((e) => e.labels ?? []);
-    const fit = await fitWithOutOfFold(trainBags, trainGolds, names.length, features.size, { seed, ...(choose ? { cs: SVM_CS, score: (s: LinearSvm) => svmDevScore(s, devBags!, devGold, names).f1 } : { c: opts.svmC ?? 1 }), ...(opts.threads ? { threads: opts.threads } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
+    const fit = await fitWithOutOfFold(trainBags, trainGolds, names.length, features.size, { seed, ...(choose ? { cs: SVM_CS, score: (s: LinearSvm) => svmDevScore(s, devBags!, devGold, names, select).score } : { c: opts.svmC ?? 1 }), ...(opts.threads ? { threads: opts.threads } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
     ({ svm, outOfFold: trainMargins, c: svmC } = fit);
-    if (choose) opts.onProgress?.({ phase: 'prepare', fraction: 0, message: `SVM weight C = ${svmC} (dev macro-F1 of the SVMs alone: ${fit.scores.map((s) => `C ${s.c}: ${(100 * s.score).toFixed(2)}`).join(', ')})` });
+    if (choose) opts.onProgress?.({ phase: 'prepare', fraction: 0, message: `SVM weight C = ${svmC} (dev ${metric.name} of the SVMs alone: ${fit.scores.map((s) => `C ${s.c}: ${(100 * s.score).toFixed(2)}`).join(', ')})` });
   }
   const encoderDropout = opts.encoderDropout ?? (svm ? DEFAULT_ENCODER_DROPOUT : 0);
   const goldConditioning = labelHead > 0 ? (opts.goldConditioning ?? (svm ? DEFAULT_GOLD_CONDITIONING : 0)) : 0;
@@ -291,7 +298,7 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
   const checkpointDir = join(opts.out, 'checkpoint');
   let start = 1;
   let bestEpoch = 0;
-  let bestMacroF1 = -1;
+  let bestScore = -1;
   let sinceBest = 0;
   let secondsBefore = 0;
   if (opts.resume && existsSync(join(checkpointDir, 'state.json'))) {
@@ -305,10 +312,11 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
     if (lambda.rho && rho.rho !== null) lambda.rho.assign(tf.scalar(rho.rho));
     const opt: AdamWState = { step: state.optimizer.step, m: state.optimizer.m.map((x, i) => base64ToFloat32(x, stateFile, `optimizer.m[${i}]`)), v: state.optimizer.v.map((x, i) => base64ToFloat32(x, stateFile, `optimizer.v[${i}]`)) };
     optimizer.restore(opt);
-    ({ bestEpoch, bestMacroF1, sinceBest } = state);
+    if (state.select !== select) throw new Error(`${stateFile}: this run selects on ${state.select}; resume it with --select ${state.select}`);
+    ({ bestEpoch, bestScore, sinceBest } = state);
     secondsBefore = state.seconds;
     start = state.epoch + 1;
-    opts.onProgress?.({ phase: 'prepare', fraction: (start - 1) / epochs, epoch: state.epoch, epochs, message: `resuming after epoch ${state.epoch} (best so far: epoch ${bestEpoch}, dev macro-F1 ${(100 * bestMacroF1).toFixed(2)})` });
+    opts.onProgress?.({ phase: 'prepare', fraction: (start - 1) / epochs, epoch: state.epoch, epochs, message: `resuming after epoch ${state.epoch} (best so far: epoch ${bestEpoch}, dev ${metric.name} ${(100 * bestScore).toFixed(2)})` });
   }
   if (start === 1) await writeFileAtomic(join(opts.out, 'train-log.jsonl'), '');
   await saveVocab(opts.out, vocab);
@@ -322,7 +330,7 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
     const report = evaluate(gold, preds.map((p) => p.labels.map((l) => l.label)), { labels: names, scores: preds.map((p) => p.scores) });
     const sentences = preds.reduce((s, p) => s + (p.sentences?.length ?? 0), 0);
     const hallucinated = preds.reduce((s, p) => s + (p.sentences?.filter((m) => m.hallucinated).length ?? 0), 0);
-    return { report, hallucinationRate: sentences ? hallucinated / sentences : 0 };
+    return { report, score: metric.of(report), hallucinationRate: sentences ? hallucinated / sentences : 0 };
   };
   const gold = dev.map((e) => e.labels ?? []);
   const started = performance.now();
@@ -386,25 +394,25 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
           etaSeconds: (elapsed / doneHere) * (epochs * batches.length - done),
         });
       }
-      const { report, hallucinationRate } = await devReport(weights, settings.headShift ?? 0);
+      const { report, score, hallucinationRate } = await devReport(weights, settings.headShift ?? 0);
       const n = batches.length;
-      const record = { epoch, loss: sums.total / n, ce: sums.ce / n, cos: sums.cos / n, ...(labelHead > 0 ? { labelHead: sums.labelHead / n } : {}), lambda: lambda.value, devMicroF1: report.micro.f1, devMacroF1: report.macro.f1, devHallucinationRate: hallucinationRate, seconds: secondsBefore + (performance.now() - started) / 1000 };
+      const record = { epoch, loss: sums.total / n, ce: sums.ce / n, cos: sums.cos / n, ...(labelHead > 0 ? { labelHead: sums.labelHead / n } : {}), lambda: lambda.value, devMicroF1: report.micro.f1, devMacroF1: report.macro.f1, devScore: score, devHallucinationRate: hallucinationRate, seconds: secondsBefore + (performance.now() - started) / 1000 };
       await appendLog(opts.out, record);
-      opts.onProgress?.({ phase: 'evaluate', fraction: (epoch / epochs) * 0.9, epoch, epochs, lambda: lambda.value, loss: { total: record.loss, ce: record.ce, cos: record.cos, ...(labelHead > 0 ? { labelHead: sums.labelHead / n } : {}) }, metrics: { devMicroF1: report.micro.f1, devMacroF1: report.macro.f1 }, message: `epoch ${epoch}: loss ${record.loss.toFixed(3)} (CE ${record.ce.toFixed(3)}, 1−cos ${record.cos.toFixed(3)}, λ ${lambda.value.toFixed(2)}), dev macro-F1 ${(100 * report.macro.f1).toFixed(2)}` });
-      if (report.macro.f1 > bestMacroF1) {
-        bestMacroF1 = report.macro.f1;
+      opts.onProgress?.({ phase: 'evaluate', fraction: (epoch / epochs) * 0.9, epoch, epochs, lambda: lambda.value, loss: { total: record.loss, ce: record.ce, cos: record.cos, ...(labelHead > 0 ? { labelHead: sums.labelHead / n } : {}) }, metrics: { devMicroF1: report.micro.f1, devMacroF1: report.macro.f1, devScore: score }, message: `epoch ${epoch}: loss ${record.loss.toFixed(3)} (CE ${record.ce.toFixed(3)}, 1−cos ${record.cos.toFixed(3)}, λ ${lambda.value.toFixed(2)}), dev ${metric.name} ${(100 * score).toFixed(2)}` });
+      if (score > bestScore) {
+        bestScore = score;
         bestEpoch = epoch;
         bestDev = report;
         sinceBest = 0;
-        opts.onProgress?.({ phase: 'save', fraction: (epoch / epochs) * 0.9, epoch, epochs, message: `saving epoch ${epoch} (best dev macro-F1 so far)` });
+        opts.onProgress?.({ phase: 'save', fraction: (epoch / epochs) * 0.9, epoch, epochs, message: `saving epoch ${epoch} (best dev ${metric.name} so far)` });
         await weights.save(opts.out);
         await writeJsonAtomic(join(opts.out, 'report-dev.json'), { epoch, ...report, hallucinationRate: record.devHallucinationRate });
-        await writeManifest(opts.out, { format: 'lagamc-model', version: 1, kind: LAGAMC_KIND, createdAt: new Date().toISOString(), labels: names, settings, training: { bestEpoch, devMacroF1: bestMacroF1, lambda: lambda.value, epochs: epoch, seconds: record.seconds, examples: train.length, ...(svmC !== null ? { svmC } : {}) } });
+        await writeManifest(opts.out, { format: 'lagamc-model', version: 1, kind: LAGAMC_KIND, createdAt: new Date().toISOString(), labels: names, settings, training: { bestEpoch, select, devScore: bestScore, devMacroF1: report.macro.f1, lambda: lambda.value, epochs: epoch, seconds: record.seconds, examples: train.length, ...(svmC !== null ? { svmC } : {}) } });
       } else sinceBest++;
       await weights.save(checkpointDir);
       await writeJsonAtomic(join(checkpointDir, 'lambda.json'), { rho: lambda.rho ? lambda.rho.dataSync()[0]! : null });
       const state = optimizer.state();
-      const checkpoint: Checkpoint = { epoch, bestEpoch, bestMacroF1, sinceBest, seconds: record.seconds, lambdaReference: lambda.reference, optimizer: { step: state.step, m: state.m.map(float32ToBase64), v: state.v.map(float32ToBase64) } };
+      const checkpoint: Checkpoint = { epoch, bestEpoch, select, bestScore, sinceBest, seconds: record.seconds, lambdaReference: lambda.reference, optimizer: { step: state.step, m: state.m.map(float32ToBase64), v: state.v.map(float32ToBase64) } };
       await writeJsonAtomic(join(checkpointDir, 'state.json'), checkpoint);
       finalLambda = lambda.value;
     }
@@ -416,21 +424,21 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
       const selected = await LagamcWeights.load(opts.out);
       try {
         let chosen = { decoding, shift: headShift };
-        let chosenMacroF1 = bestMacroF1;
+        let chosenScore = bestScore;
         for (const pair of pairs) {
           opts.signal?.throwIfAborted();
-          const { report, hallucinationRate } = await devReport(selected, pair.shift, pair.decoding);
-          opts.onProgress?.({ phase: 'evaluate', fraction: 0.95, metrics: { devMicroF1: report.micro.f1, devMacroF1: report.macro.f1 }, message: `decoding ${decodingName(pair.decoding)}, head shift ${pair.shift}: dev macro-F1 ${(100 * report.macro.f1).toFixed(2)}` });
-          if (report.macro.f1 <= chosenMacroF1) continue;
+          const { report, score, hallucinationRate } = await devReport(selected, pair.shift, pair.decoding);
+          opts.onProgress?.({ phase: 'evaluate', fraction: 0.95, metrics: { devMicroF1: report.micro.f1, devMacroF1: report.macro.f1, devScore: score }, message: `decoding ${decodingName(pair.decoding)}, head shift ${pair.shift}: dev ${metric.name} ${(100 * score).toFixed(2)}` });
+          if (score <= chosenScore) continue;
           chosen = pair;
-          chosenMacroF1 = report.macro.f1;
+          chosenScore = score;
           bestDev = report;
           await writeJsonAtomic(join(opts.out, 'report-dev.json'), { epoch: bestEpoch, decoding: pair.decoding, headShift: pair.shift, ...report, hallucinationRate });
         }
         if (chosen.decoding !== decoding || chosen.shift !== headShift) {
           const manifest = await readManifest(opts.out);
           const { headShift: _, ...rest } = settings;
-          await writeManifest(opts.out, { ...manifest, settings: { ...rest, decoding: chosen.decoding, ...(chosen.shift ? { headShift: chosen.shift } : {}) }, training: { ...(manifest.training as object), devMacroF1: chosenMacroF1 } });
+          await writeManifest(opts.out, { ...manifest, settings: { ...rest, decoding: chosen.decoding, ...(chosen.shift ? { headShift: chosen.shift } : {}) }, training: { ...(manifest.training as object), devScore: chosenScore, devMacroF1: bestDev!.macro.f1 } });
         }
         decoding = chosen.decoding;
         headShift = chosen.shift;
@@ -445,7 +453,7 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
     lambda.dispose();
   }
   const dev0 = bestDev ?? (JSON.parse(await readFile(join(opts.out, 'report-dev.json'), 'utf8')) as EvalReport);
-  opts.onProgress?.({ phase: 'done', fraction: 1, message: `best epoch ${bestEpoch}, decoding ${decodingName(decoding)}, head shift ${headShift}, dev macro-F1 ${(100 * dev0.macro.f1).toFixed(2)}` });
+  opts.onProgress?.({ phase: 'done', fraction: 1, message: `best epoch ${bestEpoch}, decoding ${decodingName(decoding)}, head shift ${headShift}, dev ${metric.name} ${(100 * metric.of(dev0)).toFixed(2)}` });
   return { bestEpoch, svmC, epochsRun: epoch - 1, dev: dev0, lambda: finalLambda, headShift, decoding, seconds: secondsBefore + (performance.now() - started) / 1000 };
 }
 

@@ -156,7 +156,7 @@ function svmBaseline(name: string, set: LabelSet, train: Example[], dev: Example
     const svm = LinearSvm.fit(trainRows, golds, names.length, features.size, { seed: 1, c });
     return { c, svm, ...svmDevScore(svm, devRows, devGold, names) };
   });
-  const { c, svm, threshold: best } = scored.reduce((b, s) => (s.f1 > b.f1 ? s : b));
+  const { c, svm, threshold: best } = scored.reduce((b, s) => (s.score > b.score ? s : b));
   const testMargins = svm.margins(test.map((e) => features.row(e.text)));
   for (const [how, t] of [['', 0], [`margin > t chosen on dev among ${SVM_DEV_THRESHOLDS.join(', ')} (same SVMs; t = ${best})`, best]] as [string, number][]) {
     const r = evaluate(test.map((e) => e.labels ?? []), test.map((_, i) => names.filter((_, j) => testMargins[i * names.length + j]! > t)), { labels: names });

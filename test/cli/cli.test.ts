@@ -35,6 +35,9 @@ test('help lists every command; unknown commands and flags are usage errors (exi
   const headless = await run('train', '--train', join(tmp, 'none.jsonl'), '--labels', join(tmp, 'none.labels.jsonc'), '--out', join(tmp, 'no-model'), '--candidates', '--label-head', '0');
   assert.equal(headless.code, 2);
   assert.match(headless.err, /--candidates needs the label head/);
+  const select = await run('train', '--train', join(tmp, 'none.jsonl'), '--labels', join(tmp, 'none.labels.jsonc'), '--out', join(tmp, 'no-model'), '--select', 'accuracy');
+  assert.equal(select.code, 2);
+  assert.match(select.err, /--select must be one of macro-f1, micro-f1, samples-f1, jaccard, got "accuracy"/);
   // --force: a probability from 0.5 to 1 or "none", never with free decoding, a headless model or a zero-shot one.
   const forceFree = await run('predict', '--model', join(tmp, 'no-model'), '--text', 'x', '--free', '--force', '0.8');
   assert.equal(forceFree.code, 2);

@@ -1,7 +1,7 @@
 // The language server over the real protocol: `node dist/server.mjs --stdio` driven by a
 // JSON-RPC client. Needs `npm run build` first (npm test builds).
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -111,9 +111,9 @@ describe('language server over stdio', needsBuild, () => {
 
   test('Train reports progress and loads the model it wrote', async () => {
     const before = lsp.seen.progress.length;
-    const r = (await lsp.conn.sendRequest(TrainRequest.method, { datasetUri: trainUri, epochs: 3 } satisfies TrainRequest.Params)) as TrainRequest.Result;
+    const r = (await lsp.conn.sendRequest(TrainRequest.method, { datasetUri: trainUri, epochs: 3, select: 'micro-f1' } satisfies TrainRequest.Params)) as TrainRequest.Result;
     modelDir = r.modelDir;
-    assert.ok(existsSync(join(modelDir, 'lagamc-model.json')));
+    assert.equal((JSON.parse(readFileSync(join(modelDir, 'lagamc-model.json'), 'utf8')) as { training: { select: string } }).training.select, 'micro-f1');
     const kinds = lsp.seen.progress.slice(before).map((p) => p.value.kind);
     assert.equal(kinds[0], 'begin');
     assert.ok(kinds.includes('report'));

@@ -28,6 +28,7 @@ import { AdamW } from '../../engine/training/optimizer';
 import { NONE_TARGET, targetText, writtenLabels } from '../../engine/training/targets';
 import { FORCE_LEVELS, HEAD_SHIFTS, MARGIN_WEIGHT, SVM_CS, decodingChoices, decodingName, svmDevScore, trainLagamc, type TrainOptions } from '../../engine/training/trainer';
 import type { Decoding } from '../../engine/model/prediction';
+import type { EvalReport } from '../../engine/metrics/multilabel';
 
 let encoder: SentenceEncoder;
 let set: LabelSet;
@@ -218,6 +219,32 @@ test('the decoding (free, constrained or candidates, forced or not) and head shi
   assert.deepEqual(fixedMessages.filter((m) => /head shift \S+:/.test(m)).map((m) => m.split(':')[0]), choices.slice(1).map((d) => `decoding ${decodingName(d)}, head shift 1.5`));
 });
 
+test('--select jaccard: the epoch, decoding and head shift are those of the best dev Jaccard index, named in the manifest; resuming with another metric is refused', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'lagamc-select-'));
+  const out = join(root, 'model');
+  const tried = new Map<string, number>();
+  const result = await trainLagamc(set, train, dev, encoder, options(out, { epochs: 2, select: 'jaccard', onProgress: (e) => {
+    const m = e.message?.match(/^decoding (.+), head shift (\S+): dev Jaccard/);
+    if (m) tried.set(`${m[1]}|${m[2]}`, e.metrics!.devScore!);
+  } }));
+  const log = readFileSync(join(out, 'train-log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { epoch: number; devScore: number });
+  const bestEpoch = log.reduce((b, r) => (r.devScore > b.devScore ? r : b));
+  assert.equal(result.bestEpoch, bestEpoch.epoch);
+  const all = new Map([['free|0', bestEpoch.devScore], ...tried]);
+  assert.equal(all.size, decodingChoices({}, 1).length * HEAD_SHIFTS.length);
+  const best = Math.max(...all.values());
+  const [name, shift] = [...all.keys()].find((k) => all.get(k) === best)!.split('|') as [string, string];
+  assert.equal(decodingName(result.decoding), name);
+  assert.equal(result.headShift, Number(shift));
+  // The score is the dev report's Jaccard index, not another of its metrics.
+  const report = JSON.parse(readFileSync(join(out, 'report-dev.json'), 'utf8')) as EvalReport;
+  assert.equal(report.jaccardSamples, best);
+  assert.equal(result.dev.jaccardSamples, best);
+  const manifest = JSON.parse(readFileSync(join(out, 'lagamc-model.json'), 'utf8')) as { training: { select: string; devScore: number; devMacroF1: number } };
+  assert.deepEqual([manifest.training.select, manifest.training.devScore, manifest.training.devMacroF1], ['jaccard', best, report.macro.f1]);
+  await assert.rejects(trainLagamc(set, train, dev, encoder, options(out, { epochs: 3, resume: true })), (e: Error) => e.message === `${join(out, 'checkpoint', 'state.json')}: this run selects on jaccard; resume it with --select jaccard`);
+});
+
 test('predict refuses a model whose label file changed since training', async () => {
   const root = mkdtempSync(join(tmpdir(), 'lagamc-labels-'));
   const labels = join(root, 'x.labels.jsonc');
@@ -271,7 +298,7 @@ test('the default head is the scaled SVM margins (svm.json written, over terms a
       const names = set.labels.map((l) => l.name);
       const [trainRows, devRows] = [train, dev].map((split) => split.map((e) => features.row(e.text)));
       const fit = (c: number) => LinearSvm.fit(trainRows, train.map((e) => (e.labels ?? []).map((l) => names.indexOf(l))), names.length, svms.terms, { seed: 7, c });
-      const devScores = SVM_CS.map((c) => svmDevScore(fit(c), devRows, dev.map((e) => e.labels ?? []), names).f1);
+      const devScores = SVM_CS.map((c) => svmDevScore(fit(c), devRows, dev.map((e) => e.labels ?? []), names).score);
       assert.equal(result.svmC, SVM_CS[devScores.indexOf(Math.max(...devScores))], `dev scores ${devScores}`);
       assert.deepEqual(svms.weights, fit(result.svmC!).weights);
       assert.equal((JSON.parse(readFileSync(join(out, 'lagamc-model.json'), 'utf8')) as { training: { svmC?: number } }).training.svmC, result.svmC);

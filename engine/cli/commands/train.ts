@@ -1,10 +1,11 @@
 // `lagamc train`: trains a LAGAMC model (compact generator from scratch + matcher) on a dataset and
-// a label file, selects the epoch by dev macro-F1 of real generated predictions, and writes the
-// model folder. Without --dev, a seeded 10% of the training file is held out as dev.
+// a label file, selects the epoch by dev macro-F1 (or --select's metric) of real generated
+// predictions, and writes the model folder. Without --dev, a seeded 10% of the training file is held out as dev.
 import { readFile } from 'node:fs/promises';
 import { loadExamples } from '../../data/dataset';
 import type { Example } from '../../data/example';
 import { DataError } from '../../data/diagnostics';
+import { DEFAULT_SELECTION, SELECTION_METRICS, isSelectionMetric, type SelectionMetric } from '../../metrics/selection';
 import { parseLabelFile, type LabelSet } from '../../data/labels';
 import { DEFAULT_ENCODER, loadEncoder } from '../../encoders/index';
 import type { ProgressEvent } from '../../progress';
@@ -67,6 +68,7 @@ export const trainOptions = {
   targets: { type: 'string', placeholder: 'T', description: '"descriptions" (default) or "names" (ablation: label names as targets)' },
   fallback: { type: 'boolean', description: 'when no generated sentence matches, predict the closest label' },
   threshold: { type: 'string', placeholder: 'X', description: 'matching threshold (default: the label file\'s, else 0.4)' },
+  select: { type: 'string', placeholder: 'M', description: `dev metric that selects the epoch, the SVMs' C, the decoding and the head shift: ${Object.keys(SELECTION_METRICS).join(', ')} (default ${DEFAULT_SELECTION})` },
   seed: { type: 'string', placeholder: 'N', description: 'seed (default 1)' },
   threads: { type: 'string', placeholder: 'N', description: 'threads computing each training step and fitting the SVMs (default: the cores, at most 4; results are reproducible for a given N)' },
   resume: { type: 'boolean', description: 'continue an interrupted run from its last checkpoint in --out' },
@@ -81,6 +83,8 @@ export async function runTraining(values: Values, io: Io, signal: AbortSignal): 
   const labelFile = required(values, 'labels');
   if (flag(values, 'candidates') && num(values, 'label-head', 1, { min: 0 }) === 0) throw new UsageError('--candidates needs the label head: it writes only the labels the head holds (drop --label-head 0)');
   if (str(values, 'force') !== undefined && str(values, 'force') !== 'none' && num(values, 'label-head', 1, { min: 0 }) === 0) throw new UsageError('--force needs the label head: it forces the labels the head is sure of (drop --label-head 0)');
+  const select = str(values, 'select') ?? DEFAULT_SELECTION;
+  if (!isSelectionMetric(select)) throw new UsageError(`--select must be one of ${Object.keys(SELECTION_METRICS).join(', ')}, got "${select}"`);
   const { set, text } = await readLabelFile(labelFile);
   const seed = num(values, 'seed', 1, { integer: true });
   const csv = csvOptions(values);
@@ -99,6 +103,7 @@ export async function runTraining(values: Values, io: Io, signal: AbortSignal): 
     labelFileText: text,
     targets,
     seed,
+    select,
     epochs: num(values, 'epochs', DEFAULT_EPOCHS, { min: 1, integer: true }),
     batchSize: num(values, 'batch-size', 128, { min: 1, integer: true }),
     learningRate: num(values, 'learning-rate', DEFAULT_LEARNING_RATE, { min: 0 }),
@@ -141,12 +146,14 @@ export async function runTraining(values: Values, io: Io, signal: AbortSignal): 
 export const train: Command = {
   name: 'train',
   summary: 'train a LAGAMC model: generate label descriptions, then match them to labels',
-  usage: '--train F [--dev F] --labels F --out DIR [--base DIR [--rank N]] [--epochs N] [--lambda X] [--targets names] [--resume] [--json]',
+  usage: '--train F [--dev F] --labels F --out DIR [--base DIR [--rank N]] [--epochs N] [--select M] [--lambda X] [--targets names] [--resume] [--json]',
   options: trainOptions,
   async run({ values, io, signal }) {
     const { result, out } = await runTraining(values, io, signal);
-    if (flag(values, 'json')) io.out(JSON.stringify({ out, bestEpoch: result.bestEpoch, epochs: result.epochsRun, seconds: result.seconds, lambda: result.lambda, headShift: result.headShift, decoding: result.decoding, svmC: result.svmC, dev: { microF1: result.dev.micro.f1, macroF1: result.dev.macro.f1 } }, null, 2));
-    else io.out(`wrote ${out}: best epoch ${result.bestEpoch} of ${result.epochsRun}${result.decoding.candidates || result.decoding.constrained ? `, decoding ${decodingName(result.decoding)}` : ''}${result.headShift ? `, head shift ${result.headShift}` : ''}${result.svmC !== null ? `, SVM C ${result.svmC}` : ''}, dev micro-F1 ${pct(result.dev.micro.f1)}, macro-F1 ${pct(result.dev.macro.f1)}, ${result.seconds.toFixed(0)} s`);
+    const select = (str(values, 'select') ?? DEFAULT_SELECTION) as SelectionMetric;
+    const metric = SELECTION_METRICS[select];
+    if (flag(values, 'json')) io.out(JSON.stringify({ out, bestEpoch: result.bestEpoch, epochs: result.epochsRun, seconds: result.seconds, lambda: result.lambda, headShift: result.headShift, decoding: result.decoding, svmC: result.svmC, select, dev: { microF1: result.dev.micro.f1, macroF1: result.dev.macro.f1, score: metric.of(result.dev) } }, null, 2));
+    else io.out(`wrote ${out}: best epoch ${result.bestEpoch} of ${result.epochsRun}${result.decoding.candidates || result.decoding.constrained ? `, decoding ${decodingName(result.decoding)}` : ''}${result.headShift ? `, head shift ${result.headShift}` : ''}${result.svmC !== null ? `, SVM C ${result.svmC}` : ''}, dev micro-F1 ${pct(result.dev.micro.f1)}, macro-F1 ${pct(result.dev.macro.f1)}${select === 'micro-f1' || select === 'macro-f1' ? '' : `, ${metric.name} ${pct(metric.of(result.dev))}`}, ${result.seconds.toFixed(0)} s`);
     return EXIT.ok;
   },
 };
