@@ -1,13 +1,14 @@
 // `lagamc train`: trains a LAGAMC model (compact generator from scratch + matcher) on a dataset and
 // a label file, selects the epoch by dev macro-F1 (or --select's metric) of real generated
-// predictions, and writes the model folder. Without --dev, a seeded 10% of the training file is held out as dev.
+// predictions, and writes the model folder. Without --dev, a seeded 10% of the training file is
+// held out as dev.
 import { readFile } from 'node:fs/promises';
 import { loadExamples } from '../../data/dataset';
 import type { Example } from '../../data/example';
 import { DataError } from '../../data/diagnostics';
-import { DEFAULT_SELECTION, SELECTION_METRICS, isSelectionMetric, type SelectionMetric } from '../../metrics/selection';
 import { parseLabelFile, type LabelSet } from '../../data/labels';
 import { DEFAULT_ENCODER, loadEncoder } from '../../encoders/index';
+import { DEFAULT_SELECTION, SELECTION_METRICS, isSelectionMetric, type SelectionMetric } from '../../metrics/selection';
 import type { ProgressEvent } from '../../progress';
 import { seededRng, shuffle } from '../../random';
 import { initBackend } from '../../tf/backend';
