@@ -12,9 +12,10 @@
 // taught from that label alone); after every epoch the model really generates for the dev texts,
 // the matcher maps the sentences to labels, and the epoch with the best dev macro-F1 (or the metric
 // `select` names: metrics/selection.ts) is kept (never test data, never teacher-forced outputs).
-// Early stopping after `patience` epochs without improvement. Then the decoding (free; or constrained to the label sentences, or `candidates`: only
-// the labels the head holds may be written, either with the labels the head is surest of forced:
-// FORCE_LEVELS) and the head shift (HEAD_SHIFTS) are chosen on dev.
+// Early stopping after `patience` epochs without improvement. Then the decoding (free; or
+// constrained to the label sentences, or `candidates`: only the labels the head holds may be
+// written, either with the labels the head is surest of forced: FORCE_LEVELS) and the head shift
+// (HEAD_SHIFTS) are chosen on dev.
 // Each step's batch is cut into shards computed by parallel threads (gradientThreads.ts).
 // Each epoch ends with an atomic checkpoint; `resume` continues from it and, since batches depend
 // only on (seed, epoch), reproduces the uninterrupted run (with the same number of threads).
