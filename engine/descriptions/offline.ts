@@ -31,7 +31,8 @@ function pickTerms(ranked: readonly { term: string }[], exclude: ReadonlySet<str
  * and leading or trailing runs go; periods of numbers and abbreviations stay, except those that end
  * a sentence once the compact generator has written them back (lower case, the next word
  * capitalised: "S. Africa" comes out as "s. Africa"), which go ("S Africa"; "S.AFRICA" gives
- * "S AFRICA"). Otherwise the matcher would split the generator's copy of the description in two.
+ * "S AFRICA"). The description then reads, and is written back by the generator, as one sentence
+ * (the matcher keeps a description of several sentences whole anyway: KnownSentences).
  */
 function oneSentence(text: string): string {
   const MARK = '\u0001'; // a run that becomes a comma; the text's own commas ("3,000") stay as they are
