@@ -79,7 +79,7 @@ export const trainOptions = {
 } as const;
 
 /** Reads the files named by the train options and trains. */
-export async function runTraining(values: Values, io: Io, signal: AbortSignal): Promise<{ result: TrainResult; out: string }> {
+export async function runTraining(values: Values, io: Io, signal: AbortSignal): Promise<{ result: TrainResult; out: string; select: SelectionMetric }> {
   const out = required(values, 'out');
   const labelFile = required(values, 'labels');
   if (flag(values, 'candidates') && num(values, 'label-head', 1, { min: 0 }) === 0) throw new UsageError('--candidates needs the label head: it writes only the labels the head holds (drop --label-head 0)');
@@ -137,11 +137,11 @@ export async function runTraining(values: Values, io: Io, signal: AbortSignal): 
     if (lambda !== undefined && lambda !== 1) throw new UsageError('--base trains with cross-entropy only (λ = 1)');
     const r = await trainLora(set, train, dev, encoder, { ...common, base, epochs: num(values, 'epochs', 5, { min: 1, integer: true }), batchSize: num(values, 'batch-size', 8, { min: 1, integer: true }), learningRate: num(values, 'learning-rate', 1e-3, { min: 0 }), rank: num(values, 'rank', 2, { min: 1, integer: true }) });
     if (io.interactive) io.err('');
-    return { result: { ...r, lambda: 1, headShift: 0, decoding: {}, svmC: null }, out };
+    return { result: { ...r, lambda: 1, headShift: 0, decoding: {}, svmC: null }, out, select };
   }
   const result = await trainLagamc(set, train, dev, encoder, options);
   if (io.interactive) io.err('');
-  return { result, out };
+  return { result, out, select };
 }
 
 export const train: Command = {
@@ -150,8 +150,7 @@ export const train: Command = {
   usage: '--train F [--dev F] --labels F --out DIR [--base DIR [--rank N]] [--epochs N] [--select M] [--lambda X] [--targets names] [--resume] [--json]',
   options: trainOptions,
   async run({ values, io, signal }) {
-    const { result, out } = await runTraining(values, io, signal);
-    const select = (str(values, 'select') ?? DEFAULT_SELECTION) as SelectionMetric;
+    const { result, out, select } = await runTraining(values, io, signal);
     const metric = SELECTION_METRICS[select];
     if (flag(values, 'json')) io.out(JSON.stringify({ out, bestEpoch: result.bestEpoch, epochs: result.epochsRun, seconds: result.seconds, lambda: result.lambda, headShift: result.headShift, decoding: result.decoding, svmC: result.svmC, select, dev: { microF1: result.dev.micro.f1, macroF1: result.dev.macro.f1, score: metric.of(result.dev) } }, null, 2));
     else io.out(`wrote ${out}: best epoch ${result.bestEpoch} of ${result.epochsRun}${result.decoding.candidates || result.decoding.constrained ? `, decoding ${decodingName(result.decoding)}` : ''}${result.headShift ? `, head shift ${result.headShift}` : ''}${result.svmC !== null ? `, SVM C ${result.svmC}` : ''}, dev micro-F1 ${pct(result.dev.micro.f1)}, macro-F1 ${pct(result.dev.macro.f1)}${select === 'micro-f1' || select === 'macro-f1' ? '' : `, ${metric.name} ${pct(metric.of(result.dev))}`}, ${result.seconds.toFixed(0)} s`);
