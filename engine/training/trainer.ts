@@ -313,7 +313,7 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
     if (lambda.rho && rho.rho !== null) lambda.rho.assign(tf.scalar(rho.rho));
     const opt: AdamWState = { step: state.optimizer.step, m: state.optimizer.m.map((x, i) => base64ToFloat32(x, stateFile, `optimizer.m[${i}]`)), v: state.optimizer.v.map((x, i) => base64ToFloat32(x, stateFile, `optimizer.v[${i}]`)) };
     optimizer.restore(opt);
-    if (state.select !== select) throw new Error(`${stateFile}: this run selects on ${state.select}; resume it with --select ${state.select}`);
+    if (state.select !== select) throw new Error(`${stateFile}: "select" is "${state.select}": the run selects on that metric; resume it with --select ${state.select}`);
     ({ bestEpoch, bestScore, sinceBest } = state);
     secondsBefore = state.seconds;
     start = state.epoch + 1;

@@ -242,7 +242,7 @@ test('--select jaccard: the epoch, decoding and head shift are those of the best
   assert.equal(result.dev.jaccardSamples, best);
   const manifest = JSON.parse(readFileSync(join(out, 'lagamc-model.json'), 'utf8')) as { training: { select: string; devScore: number; devMacroF1: number } };
   assert.deepEqual([manifest.training.select, manifest.training.devScore, manifest.training.devMacroF1], ['jaccard', best, report.macro.f1]);
-  await assert.rejects(trainLagamc(set, train, dev, encoder, options(out, { epochs: 3, resume: true })), (e: Error) => e.message === `${join(out, 'checkpoint', 'state.json')}: this run selects on jaccard; resume it with --select jaccard`);
+  await assert.rejects(trainLagamc(set, train, dev, encoder, options(out, { epochs: 3, resume: true })), (e: Error) => e.message === `${join(out, 'checkpoint', 'state.json')}: "select" is "jaccard": the run selects on that metric; resume it with --select jaccard`);
 });
 
 test('predict refuses a model whose label file changed since training', async () => {
