@@ -46,8 +46,9 @@ export interface CompactConfig {
 export const DEFAULT_SIZES = { hidden: 256, embedding: 128, maxLength: 64, bagDim: 256 } as const;
 
 /**
- * The sentence encoder reads a text's first 1,000 characters (USE-lite is built for sentences and
- * short paragraphs, and its cost grows with length); the TF-IDF terms read the whole text.
+ * The sentence encoder is given a text's first 1,000 characters (USE-lite is built for sentences and
+ * short paragraphs; its graph keeps at most 128 tokens, about 650 characters of news text, and its
+ * cost grows with length up to there); the TF-IDF terms read the whole text.
  */
 export const ENCODER_CHARS = 1000;
 export const encoderInput = (text: string): string => text.slice(0, ENCODER_CHARS);
