@@ -233,6 +233,11 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
   const names = set.labels.map((l) => l.name);
   const select = opts.select ?? DEFAULT_SELECTION;
   const metric = SELECTION_METRICS[select];
+  // A resumed run's checkpoint is read first, so that a mismatch is refused before any work.
+  const checkpointDir = join(opts.out, 'checkpoint');
+  const stateFile = join(checkpointDir, 'state.json');
+  const resumed = opts.resume && existsSync(stateFile) ? (JSON.parse(await readFile(stateFile, 'utf8')) as Checkpoint) : null;
+  if (resumed && resumed.select !== select) throw new Error(`${stateFile}: "select" is "${resumed.select}": the run selects on that metric; resume it with --select ${resumed.select}`);
   const targets = train.map((e) => targetText(e.labels ?? [], set, mode));
   const vocab = Vocab.build([...writableSentences(set, mode), ...targets]);
   const ids = targets.map((t) => vocab.encode(t));
@@ -296,28 +301,24 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
   let constraint: SentenceConstraint | undefined;
   const devDecode = (d: Decoding) => decodeOptions(d, vocab, () => (constraint ??= labelConstraint(set, vocab, mode)));
   const verbatim = labelVerbatim(set, mode);
-  const checkpointDir = join(opts.out, 'checkpoint');
   let start = 1;
   let bestEpoch = 0;
   let bestScore = -1;
   let sinceBest = 0;
   let secondsBefore = 0;
-  if (opts.resume && existsSync(join(checkpointDir, 'state.json'))) {
-    const stateFile = join(checkpointDir, 'state.json');
-    const state = JSON.parse(await readFile(stateFile, 'utf8')) as Checkpoint;
+  if (resumed) {
     const saved = await LagamcWeights.load(checkpointDir);
     tf.tidy(() => weights.variables.forEach((v, i) => v.assign(saved.variables[i]!)));
     saved.dispose();
-    if (lambda.rho && state.lambdaReference) lambda.reference = state.lambdaReference;
+    if (lambda.rho && resumed.lambdaReference) lambda.reference = resumed.lambdaReference;
     const rho = JSON.parse(await readFile(join(checkpointDir, 'lambda.json'), 'utf8')) as { rho: number | null };
     if (lambda.rho && rho.rho !== null) lambda.rho.assign(tf.scalar(rho.rho));
-    const opt: AdamWState = { step: state.optimizer.step, m: state.optimizer.m.map((x, i) => base64ToFloat32(x, stateFile, `optimizer.m[${i}]`)), v: state.optimizer.v.map((x, i) => base64ToFloat32(x, stateFile, `optimizer.v[${i}]`)) };
+    const opt: AdamWState = { step: resumed.optimizer.step, m: resumed.optimizer.m.map((x, i) => base64ToFloat32(x, stateFile, `optimizer.m[${i}]`)), v: resumed.optimizer.v.map((x, i) => base64ToFloat32(x, stateFile, `optimizer.v[${i}]`)) };
     optimizer.restore(opt);
-    if (state.select !== select) throw new Error(`${stateFile}: "select" is "${state.select}": the run selects on that metric; resume it with --select ${state.select}`);
-    ({ bestEpoch, bestScore, sinceBest } = state);
-    secondsBefore = state.seconds;
-    start = state.epoch + 1;
-    opts.onProgress?.({ phase: 'prepare', fraction: (start - 1) / epochs, epoch: state.epoch, epochs, message: `resuming after epoch ${state.epoch} (best so far: epoch ${bestEpoch}, dev ${metric.name} ${(100 * bestScore).toFixed(2)})` });
+    ({ bestEpoch, bestScore, sinceBest } = resumed);
+    secondsBefore = resumed.seconds;
+    start = resumed.epoch + 1;
+    opts.onProgress?.({ phase: 'prepare', fraction: (start - 1) / epochs, epoch: resumed.epoch, epochs, message: `resuming after epoch ${resumed.epoch} (best so far: epoch ${bestEpoch}, dev ${metric.name} ${(100 * bestScore).toFixed(2)})` });
   }
   if (start === 1) await writeFileAtomic(join(opts.out, 'train-log.jsonl'), '');
   await saveVocab(opts.out, vocab);
