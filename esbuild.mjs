@@ -4,6 +4,7 @@
 //   dist/worker.mjs  the server's job worker thread (model loading, prediction, training)
 //   dist/cli.mjs     the `lagamc` command line (bin/lagamc.cjs loads it)
 //   dist/gradientWorker.mjs  a training thread (engine/training/gradientThreads.ts starts it)
+//   dist/generationWorker.mjs  a generation thread (engine/model/lagamc/generationThreads.ts starts it)
 //   dist/useWorker.mjs  an encoding thread of USE lite (engine/encoders/use/threads.ts starts it)
 //   dist/svmWorker.mjs  an SVM-fitting thread (engine/models/compact/svmThreads.ts starts it)
 // Packages that carry WebAssembly, model weights or native code stay external and are loaded from
@@ -43,6 +44,7 @@ await Promise.all([
   esbuild.build({ ...common, entryPoints: ['server/jobs/worker.ts'], outfile: 'dist/worker.mjs', format: 'esm', external, banner: esmBanner }),
   esbuild.build({ ...common, entryPoints: ['engine/cli/main.ts'], outfile: 'dist/cli.mjs', format: 'esm', external, banner: esmBanner }),
   esbuild.build({ ...common, entryPoints: ['engine/training/gradientWorker.ts'], outfile: 'dist/gradientWorker.mjs', format: 'esm', external, banner: esmBanner }),
+  esbuild.build({ ...common, entryPoints: ['engine/model/lagamc/generationWorker.ts'], outfile: 'dist/generationWorker.mjs', format: 'esm', external, banner: esmBanner }),
   esbuild.build({ ...common, entryPoints: ['engine/encoders/use/worker.ts'], outfile: 'dist/useWorker.mjs', format: 'esm', external, banner: esmBanner }),
   esbuild.build({ ...common, entryPoints: ['engine/models/compact/svmWorker.ts'], outfile: 'dist/svmWorker.mjs', format: 'esm', external, banner: esmBanner }),
 ]);

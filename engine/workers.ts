@@ -1,8 +1,9 @@
 // Worker threads of the engine. TF.js's WebAssembly backend runs on one thread in Node, so work that
-// should use several cores (training steps: training/gradientThreads.ts; encoding texts with USE
-// lite: encoders/use/threads.ts; the label head's SVM fits: models/compact/svmThreads.ts) runs on
-// worker threads, each with its own backend. This module says how many and starts one,
-// `WorkerChannel` carries one request at a time to it, and `shareJobs` hands out a list of jobs.
+// should use several cores (training steps: training/gradientThreads.ts; generating texts:
+// model/lagamc/generationThreads.ts; encoding texts with USE lite: encoders/use/threads.ts; the
+// label head's SVM fits: models/compact/svmThreads.ts) runs on worker threads, each with its own
+// backend. This module says how many and starts one, `WorkerChannel` carries one request at a time
+// to it, and `shareJobs` hands out a list of jobs.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 

@@ -16,7 +16,8 @@
 // constrained to the label sentences, or `candidates`: only the labels the head holds may be
 // written, either with the labels the head is surest of forced: FORCE_LEVELS) and the head shift
 // (HEAD_SHIFTS) are chosen on dev.
-// Each step's batch is cut into shards computed by parallel threads (gradientThreads.ts).
+// Each step's batch is cut into shards computed by parallel threads (gradientThreads.ts); the dev
+// texts are generated on the same number of threads (generationThreads.ts).
 // Each epoch ends with an atomic checkpoint; `resume` continues from it and, since batches depend
 // only on (seed, epoch), reproduces the uninterrupted run (with the same number of threads).
 import { existsSync } from 'node:fs';
@@ -35,13 +36,11 @@ import { evaluate, type EvalReport } from '../metrics/multilabel';
 import { DEFAULT_SELECTION, SELECTION_METRICS, type SelectionMetric } from '../metrics/selection';
 import { adaptEncoder } from '../encoders/adapter';
 import { LAGAMC_KIND, LagamcWeights, labelsHash, saveLabelSnapshot, saveLinearSvm, saveTextFeatures, saveVocab, type LagamcSettings } from '../model/lagamc/folder';
-import { decodeOptions, generateTexts, labelConstraint, labelVerbatim, withFallback, type GeneratorInputs } from '../model/lagamc/predictor';
-import type { VerbatimSentences } from '../model/lagamc/verbatim';
+import { GenerationThreads } from '../model/lagamc/generationThreads';
+import { withFallback, type GeneratorInputs } from '../model/lagamc/predictor';
 import type { Decoding } from '../model/prediction';
-import type { SentenceConstraint } from '../models/constrained';
 import { readManifest, writeManifest } from '../model/manifest';
-import type { Prediction } from '../model/prediction';
-import { DEFAULT_SIZES, encoderInput, type CompactConfig, type DecodeOptions } from '../models/compact/model';
+import { DEFAULT_SIZES, encoderInput, type CompactConfig } from '../models/compact/model';
 import { LinearSvm } from '../models/compact/linearSvm';
 import { fitWithOutOfFold } from '../models/compact/svmThreads';
 import { TextFeatures, type SparseRow } from '../models/compact/textFeatures';
@@ -217,13 +216,6 @@ interface Checkpoint {
 }
 
 
-/** Dev predictions: real generation, then matching. */
-async function devPredictions(weights: LagamcWeights, vocab: Vocab, verbatim: VerbatimSentences, matcher: Matcher, devInputs: GeneratorInputs, fallback: boolean, decode: DecodeOptions, headShift: number): Promise<Prediction[]> {
-  const generated = await generateTexts(weights, vocab, verbatim, devInputs, decode, headShift);
-  const p = await matcher.match(generated);
-  return fallback ? withFallback(p) : p;
-}
-
 export async function trainLagamc(set: LabelSet, train: readonly Example[], dev: readonly Example[], encoder: SentenceEncoder, opts: TrainOptions): Promise<TrainResult> {
   registerGradients();
   const seed = opts.seed ?? 1;
@@ -298,9 +290,6 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
   const choices = decodingChoices(opts.decoding ?? {}, labelHead);
   let decoding = choices[0]!;
   const settings: LagamcSettings = { encoder: opts.encoderSpec, generator: config, targets: mode, fallback: opts.fallback ?? false, labelFile: resolve(opts.labelFile), labelsHash: labelsHash(set), ...(opts.threshold !== undefined ? { threshold: opts.threshold } : {}), decoding, ...(labelHead > 0 && opts.headShift ? { headShift: opts.headShift } : {}) };
-  let constraint: SentenceConstraint | undefined;
-  const devDecode = (d: Decoding) => decodeOptions(d, vocab, () => (constraint ??= labelConstraint(set, vocab, mode)));
-  const verbatim = labelVerbatim(set, mode);
   let start = 1;
   let bestEpoch = 0;
   let bestScore = -1;
@@ -327,8 +316,10 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
   await saveLabelSnapshot(opts.out, opts.labelFileText);
 
   const matcherFor = (w: LagamcWeights) => Matcher.create(writtenLabels(set, mode), adaptEncoder(encoder, w.adapter), opts.threshold !== undefined ? { threshold: opts.threshold } : {});
+  // Dev predictions: real generation (on every thread: generationThreads.ts), then matching.
   const devReport = async (w: LagamcWeights, headShift: number, d: Decoding = decoding) => {
-    const preds = await devPredictions(w, vocab, verbatim, await matcherFor(w), devInputs, settings.fallback, devDecode(d), headShift);
+    const matched = await (await matcherFor(w)).match(await generation!.generate(w, devInputs, d, headShift));
+    const preds = settings.fallback ? withFallback(matched) : matched;
     const report = evaluate(gold, preds.map((p) => p.labels.map((l) => l.label)), { labels: names, scores: preds.map((p) => p.scores) });
     const sentences = preds.reduce((s, p) => s + (p.sentences?.length ?? 0), 0);
     const hallucinated = preds.reduce((s, p) => s + (p.sentences?.filter((m) => m.hallucinated).length ?? 0), 0);
@@ -342,8 +333,10 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
   let finalLambda = lambda.value;
   let headShift = settings.headShift ?? 0;
   let threads: GradientThreads | undefined;
+  let generation: GenerationThreads | undefined;
   try {
     threads = await GradientThreads.start({ weights, lambda, labelHead, variables }, opts.threads ?? defaultThreads(), { config, adapterRank });
+    generation = await GenerationThreads.start(opts.threads ?? defaultThreads(), { config, adapterRank, vocab: vocab.tokens, set, mode }, vocab);
     for (; epoch <= epochs && sinceBest < (opts.patience ?? 4); epoch++) {
       // Batches depend only on (seed, epoch); the same generator then draws the bag dropout.
       const rng = seededRng(seed * 1000 + epoch);
@@ -450,6 +443,7 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
     }
   } finally {
     await threads?.close();
+    await generation?.close();
     weights.dispose();
     optimizer.dispose();
     lambda.dispose();

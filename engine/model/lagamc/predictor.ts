@@ -77,8 +77,11 @@ export function generatorInputs(texts: readonly string[], vectors: Float32Array,
   return { vectors, dim, bags, margins: svm && bags ? svm.margins(bags) : null };
 }
 
+/** Rows generated together (generateTexts). */
+export const GENERATION_BATCH = 128;
+
 /** Generated text for each text (batched), with verbatim label sentences in their own spelling. */
-export async function generateTexts(weights: LagamcWeights, vocab: Vocab, verbatim: VerbatimSentences, inputs: GeneratorInputs, decode: GeneratorDecoding = {}, headShift = 0, batchSize = 128): Promise<string[]> {
+export async function generateTexts(weights: LagamcWeights, vocab: Vocab, verbatim: VerbatimSentences, inputs: GeneratorInputs, decode: GeneratorDecoding = {}, headShift = 0, batchSize = GENERATION_BATCH): Promise<string[]> {
   const { vectors, dim, bags, margins } = inputs;
   const rows = vectors.length / dim;
   const { bagSize, labels } = weights.generator.config;

@@ -1,0 +1,114 @@
+// Generation on several cores (TF.js's WebAssembly backend runs on one thread in Node): the rows are
+// cut at multiples of GENERATION_BATCH into one contiguous range per thread, the calling thread
+// generating the first and each generation thread (generationWorker.ts, a worker thread with its
+// own backend, a copy of the weights and the label sentences) one of the others. Every row is
+// generated in the batch it would have on one thread, so the texts do not depend on the number of
+// threads. The trainer generates its dev texts with it after every epoch and for each decoding it
+// tries (training/trainer.ts).
+import type { LabelSet } from '../../data/labels';
+import type { CompactConfig } from '../../models/compact/model';
+import type { Vocab } from '../../models/compact/vocab';
+import type { SentenceConstraint } from '../../models/constrained';
+import type { TargetMode } from '../../training/targets';
+import * as tf from '@tensorflow/tfjs-core';
+import { WorkerChannel, startWorker, type WorkerError } from '../../workers';
+import type { Decoding } from '../prediction';
+import type { LagamcWeights } from './folder';
+import { GENERATION_BATCH, decodeOptions, generateTexts, labelConstraint, labelVerbatim, type GeneratorInputs } from './predictor';
+import type { VerbatimSentences } from './verbatim';
+
+/** What a generation thread needs besides the weights' values. */
+export interface GenerationSetup {
+  config: CompactConfig;
+  adapterRank: number;
+  vocab: readonly string[];
+  set: LabelSet;
+  mode: TargetMode;
+}
+
+export type ToGenerationThread =
+  | ({ kind: 'init'; backend: string } & GenerationSetup)
+  | { kind: 'load'; values: Float32Array[] }
+  | { kind: 'generate'; inputs: GeneratorInputs; decoding: Decoding; headShift: number };
+
+export type FromGenerationThread = { kind: 'ready' } | { kind: 'texts'; texts: string[] } | WorkerError;
+
+type GenerationThread = WorkerChannel<ToGenerationThread, FromGenerationThread>;
+
+/**
+ * Contiguous [start, end) ranges of `rows` rows for `parts` threads, each ending at a multiple of
+ * `batch` (but the last) as near as may be to an even share of the rows left; empty ranges are left out.
+ */
+export function generationRanges(rows: number, parts: number, batch = GENERATION_BATCH): [number, number][] {
+  const ranges: [number, number][] = [];
+  let start = 0;
+  for (let k = 0; k < parts && start < rows; k++) {
+    const share = (rows - start) / (parts - k);
+    const end = k === parts - 1 ? rows : Math.min(rows, start + Math.round(share / batch) * batch);
+    if (end > start) ranges.push([start, end]);
+    start = end;
+  }
+  return ranges;
+}
+
+/** The rows [start, end) of generator inputs (copies). */
+function sliceInputs(inputs: GeneratorInputs, start: number, end: number): GeneratorInputs {
+  const { dim } = inputs;
+  const labels = inputs.margins ? inputs.margins.length / (inputs.vectors.length / dim) : 0;
+  return {
+    vectors: inputs.vectors.slice(start * dim, end * dim),
+    dim,
+    bags: inputs.bags ? inputs.bags.slice(start, end) : null,
+    margins: inputs.margins ? inputs.margins.slice(start * labels, end * labels) : null,
+  };
+}
+
+export class GenerationThreads {
+  private constraint: SentenceConstraint | undefined;
+
+  private constructor(
+    private readonly setup: GenerationSetup,
+    private readonly vocab: Vocab,
+    private readonly verbatim: VerbatimSentences,
+    private readonly threads: GenerationThread[],
+  ) {}
+
+  /** `count` threads in all, the calling one included (1: every row on this thread). */
+  static async start(count: number, setup: GenerationSetup, vocab: Vocab): Promise<GenerationThreads> {
+    const threads: GenerationThread[] = Array.from({ length: Math.max(0, count - 1) }, () => new WorkerChannel(startWorker('generationWorker.mjs', 'model/lagamc/generationWorker.ts'), 'generation thread'));
+    const pool = new GenerationThreads(setup, vocab, labelVerbatim(setup.set, setup.mode), threads);
+    try {
+      const message: ToGenerationThread = { kind: 'init', backend: tf.getBackend(), ...setup };
+      await Promise.all(threads.map((t) => t.request(message)));
+    } catch (e) {
+      await pool.close();
+      throw new Error(`cannot start the generation threads: ${(e as Error).message}`);
+    }
+    return pool;
+  }
+
+  /**
+   * Generated text for each row of `inputs` with `weights` (LagamcWeights.create(setup.config,
+   * setup.adapterRank) or a loaded copy of them), as generateTexts would write it on one thread.
+   * The threads are given the weights' current values first.
+   */
+  async generate(weights: LagamcWeights, inputs: GeneratorInputs, decoding: Decoding, headShift: number): Promise<string[]> {
+    const rows = inputs.vectors.length / inputs.dim;
+    const [mine, ...theirs] = generationRanges(rows, this.threads.length + 1);
+    if (!mine) return [];
+    if (theirs.length) {
+      const values = weights.variables.map((v) => v.dataSync() as Float32Array);
+      await Promise.all(theirs.map((_, i) => this.threads[i]!.request({ kind: 'load', values })));
+    }
+    // Sent before the local range is generated, so that the threads work meanwhile.
+    const remote = theirs.map(([start, end], i) => this.threads[i]!.request({ kind: 'generate', inputs: sliceInputs(inputs, start, end), decoding, headShift }));
+    const local = await generateTexts(weights, this.vocab, this.verbatim, sliceInputs(inputs, ...mine), decodeOptions(decoding, this.vocab, () => (this.constraint ??= labelConstraint(this.setup.set, this.vocab, this.setup.mode))), headShift);
+    const texts = [...local];
+    for (const answer of await Promise.all(remote)) if (answer.kind === 'texts') texts.push(...answer.texts);
+    return texts;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.threads.map((t) => t.terminate()));
+  }
+}

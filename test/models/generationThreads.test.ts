@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { parseLabelFile } from '../../engine/data/labels';
+import { LagamcWeights } from '../../engine/model/lagamc/folder';
+import { GenerationThreads, generationRanges } from '../../engine/model/lagamc/generationThreads';
+import { decodeOptions, generateTexts, labelConstraint, labelVerbatim, type GeneratorInputs } from '../../engine/model/lagamc/predictor';
+import type { Decoding } from '../../engine/model/prediction';
+import type { CompactConfig } from '../../engine/models/compact/model';
+import { Vocab } from '../../engine/models/compact/vocab';
+import { initBackend } from '../../engine/tf/backend';
+import { writableSentences } from '../../engine/training/targets';
+
+const set = parseLabelFile(
+  JSON.stringify({
+    labels: [
+      { name: 'rain', description: 'The text is about rain and storms.' },
+      { name: 'sport', description: 'The text is about sports, games and athletes.' },
+      { name: 'money', description: 'The text is about prices, markets and money.' },
+    ],
+  }),
+  'three.labels.json',
+);
+const vocab = Vocab.build(writableSentences(set, 'descriptions'));
+const config: CompactConfig = { vocabSize: vocab.size, inputDim: 8, bagSize: 6, bagDim: 4, labels: 3, margins: true, hidden: 12, embedding: 6, maxLength: 14, seed: 3 };
+const rows = 300;
+let weights: LagamcWeights;
+let other: LagamcWeights;
+
+before(async () => {
+  await initBackend();
+  weights = LagamcWeights.create(config, 2);
+  other = LagamcWeights.create({ ...config, seed: 4 }, 2);
+});
+
+after(() => {
+  weights.dispose();
+  other.dispose();
+});
+
+function inputs(): GeneratorInputs {
+  let seed = 11;
+  const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 4 - 2;
+  return { vectors: Float32Array.from({ length: rows * 8 }, rnd), dim: 8, bags: null, margins: Float32Array.from({ length: rows * 3 }, rnd) };
+}
+
+test('generation ranges end at multiples of the batch, near even shares of the rows', () => {
+  assert.deepEqual(generationRanges(777, 2), [[0, 384], [384, 777]]);
+  assert.deepEqual(generationRanges(300, 3), [[0, 128], [128, 256], [256, 300]]);
+  assert.deepEqual(generationRanges(100, 2), [[0, 100]]);
+  assert.deepEqual(generationRanges(0, 2), []);
+});
+
+test('generation threads write what one thread writes, with the weights they are given each time', async () => {
+  const x = inputs();
+  const one = (w: LagamcWeights, d: Decoding, shift: number) => generateTexts(w, vocab, labelVerbatim(set, 'descriptions'), x, decodeOptions(d, vocab, () => labelConstraint(set, vocab, 'descriptions')), shift);
+  const pool = await GenerationThreads.start(3, { config, adapterRank: 2, vocab: vocab.tokens, set, mode: 'descriptions' }, vocab);
+  try {
+    for (const [d, shift] of [[{}, 0], [{ candidates: true, force: 0.7 }, 1], [{ constrained: true }, 0]] as [Decoding, number][]) {
+      const a = await one(weights, d, shift);
+      const b = await one(other, d, shift);
+      assert.equal(a.length, rows);
+      // The two weights write differently on the threads' rows, so a thread that kept the first weights would show.
+      assert.ok(a.slice(128).some((t, i) => t !== b[128 + i]), `${JSON.stringify(d)}: both weights write the same`);
+      assert.deepEqual(await pool.generate(weights, x, d, shift), a, JSON.stringify(d));
+      assert.deepEqual(await pool.generate(other, x, d, shift), b, JSON.stringify(d));
+    }
+  } finally {
+    await pool.close();
+  }
+});
