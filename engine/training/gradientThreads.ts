@@ -48,13 +48,15 @@ export class GradientThreads {
     const shards = this.threads.length && ready ? splitShard(batch, this.threads.length + 1) : [batch];
     const values = shards.length > 1 ? this.model.variables.map((v) => v.dataSync() as Float32Array) : [];
     const reference = this.model.lambda.reference;
-    // Sent before the local shard is computed, so that the threads work meanwhile.
-    const remote = shards.slice(1).map((shard, i) => this.threads[i]!.request({ kind: 'step', values, reference, shard, totals }));
+    // Sent before the local shard is computed, so that the threads work meanwhile; awaited below,
+    // so a local failure must not leave its rejection (a closed pool's) unhandled.
+    const remote = Promise.all(shards.slice(1).map((shard, i) => this.threads[i]!.request({ kind: 'step', values, reference, shard, totals })));
+    remote.catch(() => {});
     const local = shardGradients(this.model, shards[0]!, totals);
     let others: Extract<FromGradientThread, { kind: 'gradients' }>[];
     try {
       // A thread answers a step with its gradients or fails the request (`request`).
-      others = (await Promise.all(remote)).filter((o) => o.kind === 'gradients');
+      others = (await remote).filter((o) => o.kind === 'gradients');
     } catch (e) {
       tf.dispose(local.grads);
       throw e;

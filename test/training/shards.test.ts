@@ -95,3 +95,16 @@ test('gradient threads (worker threads with their own backend) return the same g
     await three.close();
   }
 });
+
+test('a step whose own shard fails rejects with that error, and closing the threads after it is safe', async () => {
+  const bad = { ...batch() };
+  bad.guard = new Float32Array(3); // only the first shard, computed on this thread, reads the guard
+  const two = await GradientThreads.start(model, 2, { config, adapterRank: 2 });
+  try {
+    await assert.rejects(two.gradients(bad), /shape/);
+  } finally {
+    await two.close();
+  }
+  // The thread's pending request is rejected by the close: it must not surface as an unhandled rejection.
+  await new Promise((r) => setTimeout(r, 200));
+});
