@@ -318,7 +318,7 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
   const matcherFor = (w: LagamcWeights) => Matcher.create(writtenLabels(set, mode), adaptEncoder(encoder, w.adapter), opts.threshold !== undefined ? { threshold: opts.threshold } : {});
   // Dev predictions: real generation (on every thread: generationThreads.ts), then matching.
   const devReport = async (w: LagamcWeights, headShift: number, d: Decoding = decoding) => {
-    const matched = await (await matcherFor(w)).match(await generation!.generate(w, devInputs, d, headShift));
+    const matched = await (await matcherFor(w)).match(await generation!.generate(w, devInputs, d, headShift, opts.signal));
     const preds = settings.fallback ? withFallback(matched) : matched;
     const report = evaluate(gold, preds.map((p) => p.labels.map((l) => l.label)), { labels: names, scores: preds.map((p) => p.scores) });
     const sentences = preds.reduce((s, p) => s + (p.sentences?.length ?? 0), 0);

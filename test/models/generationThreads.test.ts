@@ -68,3 +68,15 @@ test('generation threads write what one thread writes, with the weights they are
     await pool.close();
   }
 });
+
+test('an aborted generation rejects with the abort, and the pool still closes', async () => {
+  const pool = await GenerationThreads.start(2, { config, adapterRank: 2, vocab: vocab.tokens, set, mode: 'descriptions' }, vocab);
+  try {
+    const controller = new AbortController();
+    const texts = pool.generate(weights, inputs(), {}, 0, controller.signal);
+    controller.abort(new Error('cancelled by the test'));
+    await assert.rejects(texts, /cancelled by the test/);
+  } finally {
+    await pool.close();
+  }
+});

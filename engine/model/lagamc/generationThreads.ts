@@ -63,6 +63,17 @@ function sliceInputs(inputs: GeneratorInputs, start: number, end: number): Gener
   };
 }
 
+/** `work`'s result, or a rejection with the abort's reason as soon as `signal` is aborted. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(signal.reason);
+    signal.addEventListener('abort', abort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+  });
+}
+
 export class GenerationThreads {
   private constraint: SentenceConstraint | undefined;
 
@@ -90,9 +101,11 @@ export class GenerationThreads {
   /**
    * Generated text for each row of `inputs` with `weights` (LagamcWeights.create(setup.config,
    * setup.adapterRank) or a loaded copy of them), as generateTexts would write it on one thread.
-   * The threads are given the weights' current values first.
+   * The threads are given the weights' current values first. An abort of `signal` rejects at once
+   * (checked before each of this thread's batches, and while it waits for the others); the threads
+   * then still finish their rows, so the pool is only fit to be closed.
    */
-  async generate(weights: LagamcWeights, inputs: GeneratorInputs, decoding: Decoding, headShift: number): Promise<string[]> {
+  async generate(weights: LagamcWeights, inputs: GeneratorInputs, decoding: Decoding, headShift: number, signal?: AbortSignal): Promise<string[]> {
     const rows = inputs.vectors.length / inputs.dim;
     const [mine, ...theirs] = generationRanges(rows, this.threads.length + 1);
     if (!mine) return [];
@@ -100,11 +113,13 @@ export class GenerationThreads {
       const values = weights.variables.map((v) => v.dataSync() as Float32Array);
       await Promise.all(theirs.map((_, i) => this.threads[i]!.request({ kind: 'load', values })));
     }
-    // Sent before the local range is generated, so that the threads work meanwhile.
-    const remote = theirs.map(([start, end], i) => this.threads[i]!.request({ kind: 'generate', inputs: sliceInputs(inputs, start, end), decoding, headShift }));
-    const local = await generateTexts(weights, this.vocab, this.verbatim, sliceInputs(inputs, ...mine), decodeOptions(decoding, this.vocab, () => (this.constraint ??= labelConstraint(this.setup.set, this.vocab, this.setup.mode))), headShift);
+    // Sent before the local range is generated, so that the threads work meanwhile; awaited below,
+    // so a local failure must not leave its rejection (a closed pool's) unhandled.
+    const remote = Promise.all(theirs.map(([start, end], i) => this.threads[i]!.request({ kind: 'generate', inputs: sliceInputs(inputs, start, end), decoding, headShift })));
+    remote.catch(() => {});
+    const local = await generateTexts(weights, this.vocab, this.verbatim, sliceInputs(inputs, ...mine), decodeOptions(decoding, this.vocab, () => (this.constraint ??= labelConstraint(this.setup.set, this.vocab, this.setup.mode))), headShift, signal ? { signal } : {});
     const texts = [...local];
-    for (const answer of await Promise.all(remote)) if (answer.kind === 'texts') texts.push(...answer.texts);
+    for (const answer of await untilAborted(remote, signal)) if (answer.kind === 'texts') texts.push(...answer.texts);
     return texts;
   }
 

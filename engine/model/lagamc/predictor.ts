@@ -80,8 +80,9 @@ export function generatorInputs(texts: readonly string[], vectors: Float32Array,
 /** Rows generated together (generateTexts). */
 export const GENERATION_BATCH = 128;
 
-/** Generated text for each text (batched), with verbatim label sentences in their own spelling. */
-export async function generateTexts(weights: LagamcWeights, vocab: Vocab, verbatim: VerbatimSentences, inputs: GeneratorInputs, decode: GeneratorDecoding = {}, headShift = 0, batchSize = GENERATION_BATCH): Promise<string[]> {
+/** Generated text for each text (batched; `signal` is checked before each batch), with verbatim label sentences in their own spelling. */
+export async function generateTexts(weights: LagamcWeights, vocab: Vocab, verbatim: VerbatimSentences, inputs: GeneratorInputs, decode: GeneratorDecoding = {}, headShift = 0, opts: { batchSize?: number; signal?: AbortSignal } = {}): Promise<string[]> {
+  const batchSize = opts.batchSize ?? GENERATION_BATCH;
   const { vectors, dim, bags, margins } = inputs;
   const rows = vectors.length / dim;
   const { bagSize, labels } = weights.generator.config;
@@ -89,6 +90,7 @@ export async function generateTexts(weights: LagamcWeights, vocab: Vocab, verbat
   const readsBag = weights.generator.readsBag;
   const out: string[] = [];
   for (let start = 0; start < rows; start += batchSize) {
+    opts.signal?.throwIfAborted();
     const n = Math.min(batchSize, rows - start);
     const x = tf.tidy(() => {
       const u = tf.tensor2d(vectors.subarray(start * dim, (start + n) * dim), [n, dim]);
@@ -171,7 +173,7 @@ export class LagamcPredictor implements Predictor {
     const decode = decodeOptions({ ...this.settings.decoding, ...opts.decoding }, this.vocab, () => this.constraint);
     if ((decode.headCandidates || decode.force !== undefined) && !this.weights.generator.config.labels) throw new Error(`${this.dir}: ${decode.headCandidates ? 'candidates decoding needs' : 'forced labels need'} the generator's label head, and this model has none (trained with --label-head 0)`);
     const x = await this.encoder.encode(texts.map(encoderInput), { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.batchSize ? { batchSize: opts.batchSize } : {}) });
-    return generateTexts(this.weights, this.vocab, this.verbatim, generatorInputs(texts, x, this.encoder.dim, this.features, this.svm), decode, this.settings.headShift ?? 0);
+    return generateTexts(this.weights, this.vocab, this.verbatim, generatorInputs(texts, x, this.encoder.dim, this.features, this.svm), decode, this.settings.headShift ?? 0, opts.signal ? { signal: opts.signal } : {});
   }
 
   async predict(texts: readonly string[], opts: PredictOptions = {}): Promise<Prediction[]> {
