@@ -6,6 +6,7 @@
 // Results depend on the number of threads (the shards' sums are rounded differently), not on timing.
 import * as tf from '@tensorflow/tfjs-core';
 import type { CompactConfig } from '../models/compact/model';
+import { variableValues } from '../tf/variables';
 import { WorkerChannel, startWorker, type WorkerError } from '../workers';
 import { batchTotals, shardGradients, splitShard, type Shard, type ShardModel, type StepParts } from './shards';
 
@@ -46,7 +47,7 @@ export class GradientThreads {
     const totals = batchTotals(batch);
     const ready = this.model.lambda.fixed !== null || this.model.lambda.reference !== null;
     const shards = this.threads.length && ready ? splitShard(batch, this.threads.length + 1) : [batch];
-    const values = shards.length > 1 ? this.model.variables.map((v) => v.dataSync() as Float32Array) : [];
+    const values = shards.length > 1 ? variableValues(this.model.variables) : [];
     const reference = this.model.lambda.reference;
     // Sent before the local shard is computed, so that the threads work meanwhile; awaited below,
     // so a local failure must not leave its rejection (a closed pool's) unhandled.

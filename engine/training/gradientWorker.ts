@@ -7,6 +7,7 @@ import { LagamcWeights } from '../model/lagamc/folder';
 import { initBackend } from '../tf/backend';
 import { workerError } from '../workers';
 import { registerGradients } from '../tf/gradients';
+import { assignValues } from '../tf/variables';
 import type { FromGradientThread, ToGradientThread } from './gradientThreads';
 import { LambdaWeight } from './hybridLoss';
 import { shardGradients, type ShardModel } from './shards';
@@ -27,7 +28,7 @@ port.on('message', async (m: ToGradientThread) => {
     }
     if (!model) throw new Error('gradient thread: step before init');
     const { variables, lambda } = model;
-    tf.tidy(() => variables.forEach((v, i) => v.assign(tf.tensor(m.values[i]!, v.shape))));
+    assignValues(variables, m.values);
     lambda.reference = m.reference;
     const { grads, parts } = shardGradients(model, m.shard, m.totals);
     const data = grads.map((g) => g.dataSync() as Float32Array);

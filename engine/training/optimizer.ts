@@ -2,6 +2,7 @@
 // gradient clipping by global norm. Written out (not tf.train.adam) so that its moments and step
 // count can be checkpointed and a resumed run continues exactly where it stopped.
 import * as tf from '@tensorflow/tfjs-core';
+import { assignValues, variableValues } from '../tf/variables';
 
 export interface AdamWOptions {
   learningRate: number;
@@ -70,15 +71,13 @@ export class AdamW {
   }
 
   state(): AdamWState {
-    return { step: this.step, m: this.m.map((t) => t.dataSync() as Float32Array), v: this.v.map((t) => t.dataSync() as Float32Array) };
+    return { step: this.step, m: variableValues(this.m), v: variableValues(this.v) };
   }
 
   restore(s: AdamWState): void {
     this.step = s.step;
-    tf.tidy(() => {
-      this.m.forEach((t, i) => t.assign(tf.tensor(s.m[i]!, t.shape)));
-      this.v.forEach((t, i) => t.assign(tf.tensor(s.v[i]!, t.shape)));
-    });
+    assignValues(this.m, s.m);
+    assignValues(this.v, s.v);
   }
 
   dispose(): void {

@@ -5,12 +5,13 @@
 // generated in the batch it would have on one thread, so the texts do not depend on the number of
 // threads. The trainer generates its dev texts with it after every epoch and for each decoding it
 // tries (training/trainer.ts).
+import * as tf from '@tensorflow/tfjs-core';
 import type { LabelSet } from '../../data/labels';
 import type { CompactConfig } from '../../models/compact/model';
 import type { Vocab } from '../../models/compact/vocab';
 import type { SentenceConstraint } from '../../models/constrained';
 import type { TargetMode } from '../../training/targets';
-import * as tf from '@tensorflow/tfjs-core';
+import { variableValues } from '../../tf/variables';
 import { WorkerChannel, startWorker, type WorkerError } from '../../workers';
 import type { Decoding } from '../prediction';
 import type { LagamcWeights } from './folder';
@@ -110,7 +111,7 @@ export class GenerationThreads {
     const [mine, ...theirs] = generationRanges(rows, this.threads.length + 1);
     if (!mine) return [];
     if (theirs.length) {
-      const values = weights.variables.map((v) => v.dataSync() as Float32Array);
+      const values = variableValues(weights.variables);
       await Promise.all(theirs.map((_, i) => this.threads[i]!.request({ kind: 'load', values })));
     }
     // Sent before the local range is generated, so that the threads work meanwhile; awaited below,

@@ -2,10 +2,10 @@
 // vocabulary and label sentences; `load` sets the weights' values and `generate` writes the texts of
 // the rows it is sent (predictor.ts generateTexts).
 import { parentPort } from 'node:worker_threads';
-import * as tf from '@tensorflow/tfjs-core';
 import { Vocab } from '../../models/compact/vocab';
 import type { SentenceConstraint } from '../../models/constrained';
 import { initBackend } from '../../tf/backend';
+import { assignValues } from '../../tf/variables';
 import { workerError } from '../../workers';
 import { LagamcWeights } from './folder';
 import type { FromGenerationThread, GenerationSetup, ToGenerationThread } from './generationThreads';
@@ -27,7 +27,7 @@ port.on('message', async (m: ToGenerationThread) => {
     if (!state) throw new Error(`generation thread: ${m.kind} before init`);
     const s = state;
     if (m.kind === 'load') {
-      tf.tidy(() => s.weights.variables.forEach((v, i) => v.assign(tf.tensor(m.values[i]!, v.shape))));
+      assignValues(s.weights.variables, m.values);
       port.postMessage({ kind: 'ready' } satisfies FromGenerationThread);
       return;
     }
