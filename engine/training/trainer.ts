@@ -335,8 +335,9 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
   let threads: GradientThreads | undefined;
   let generation: GenerationThreads | undefined;
   try {
-    threads = await GradientThreads.start({ weights, lambda, labelHead, variables }, opts.threads ?? defaultThreads(), { config, adapterRank });
-    generation = await GenerationThreads.start(opts.threads ?? defaultThreads(), { config, adapterRank, vocab: vocab.tokens, set, mode }, vocab);
+    const threadCount = opts.threads ?? defaultThreads();
+    threads = await GradientThreads.start({ weights, lambda, labelHead, variables }, threadCount, { config, adapterRank });
+    generation = await GenerationThreads.start(threadCount, { config, adapterRank, vocab: vocab.tokens, set, mode });
     for (; epoch <= epochs && sinceBest < (opts.patience ?? 4); epoch++) {
       // Batches depend only on (seed, epoch); the same generator then draws the bag dropout.
       const rng = seededRng(seed * 1000 + epoch);

@@ -53,7 +53,7 @@ test('generation ranges end at multiples of the batch, near even shares of the r
 test('generation threads write what one thread writes, with the weights they are given each time', async () => {
   const x = inputs();
   const one = (w: LagamcWeights, d: Decoding, shift: number) => generateTexts(w, vocab, labelVerbatim(set, 'descriptions'), x, decodeOptions(d, vocab, () => labelConstraint(set, vocab, 'descriptions')), shift);
-  const pool = await GenerationThreads.start(3, { config, adapterRank: 2, vocab: vocab.tokens, set, mode: 'descriptions' }, vocab);
+  const pool = await GenerationThreads.start(3, { config, adapterRank: 2, vocab: vocab.tokens, set, mode: 'descriptions' });
   try {
     for (const [d, shift] of [[{}, 0], [{ candidates: true, force: 0.7 }, 1], [{ constrained: true }, 0]] as [Decoding, number][]) {
       const a = await one(weights, d, shift);
@@ -70,7 +70,7 @@ test('generation threads write what one thread writes, with the weights they are
 });
 
 test('an aborted generation rejects with the abort, and the pool still closes', async () => {
-  const pool = await GenerationThreads.start(2, { config, adapterRank: 2, vocab: vocab.tokens, set, mode: 'descriptions' }, vocab);
+  const pool = await GenerationThreads.start(2, { config, adapterRank: 2, vocab: vocab.tokens, set, mode: 'descriptions' });
   try {
     const controller = new AbortController();
     const texts = pool.generate(weights, inputs(), {}, 0, controller.signal);

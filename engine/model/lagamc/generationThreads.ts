@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LabelSet } from '../../data/labels';
 import type { CompactConfig } from '../../models/compact/model';
-import type { Vocab } from '../../models/compact/vocab';
+import { Vocab } from '../../models/compact/vocab';
 import type { SentenceConstraint } from '../../models/constrained';
 import type { TargetMode } from '../../training/targets';
 import { variableValues } from '../../tf/variables';
@@ -86,9 +86,9 @@ export class GenerationThreads {
   ) {}
 
   /** `count` threads in all, the calling one included (1: every row on this thread). */
-  static async start(count: number, setup: GenerationSetup, vocab: Vocab): Promise<GenerationThreads> {
+  static async start(count: number, setup: GenerationSetup): Promise<GenerationThreads> {
     const threads: GenerationThread[] = Array.from({ length: Math.max(0, count - 1) }, () => new WorkerChannel(startWorker('generationWorker.mjs', 'model/lagamc/generationWorker.ts'), 'generation thread'));
-    const pool = new GenerationThreads(setup, vocab, labelVerbatim(setup.set, setup.mode), threads);
+    const pool = new GenerationThreads(setup, new Vocab(setup.vocab), labelVerbatim(setup.set, setup.mode), threads);
     try {
       const message: ToGenerationThread = { kind: 'init', backend: tf.getBackend(), ...setup };
       await Promise.all(threads.map((t) => t.request(message)));
