@@ -174,7 +174,7 @@ export interface TrainOptions {
   labelHead?: number;
   /** Label rows per batch (labelRows.ts; default 16; 0: none). Only with a label head. */
   labelRows?: number;
-  /** Threads computing each step (gradientThreads.ts; default: the cores, at most 4). */
+  /** Threads computing each step and generating the dev texts (gradientThreads.ts, generationThreads.ts; default: the cores, at most 4). */
   threads?: number;
   /** Fixed head shift (model.ts `condition`) instead of the one chosen on dev among HEAD_SHIFTS. */
   headShift?: number;

@@ -71,7 +71,7 @@ export const trainOptions = {
   threshold: { type: 'string', placeholder: 'X', description: 'matching threshold (default: the label file\'s, else 0.4)' },
   select: { type: 'string', placeholder: 'M', description: `dev metric that selects the epoch, the SVMs' C, the decoding and the head shift: ${Object.keys(SELECTION_METRICS).join(', ')} (default ${DEFAULT_SELECTION})` },
   seed: { type: 'string', placeholder: 'N', description: 'seed (default 1)' },
-  threads: { type: 'string', placeholder: 'N', description: 'threads computing each training step and fitting the SVMs (default: the cores, at most 4; results are reproducible for a given N)' },
+  threads: { type: 'string', placeholder: 'N', description: 'threads computing each training step, fitting the SVMs and generating the dev texts (default: the cores, at most 4; results are reproducible for a given N)' },
   resume: { type: 'boolean', description: 'continue an interrupted run from its last checkpoint in --out' },
   ...decodingFlags,
   ...csvFlags,
