@@ -36,7 +36,7 @@ import { evaluate, type EvalReport } from '../metrics/multilabel';
 import { DEFAULT_SELECTION, SELECTION_METRICS, type SelectionMetric } from '../metrics/selection';
 import { adaptEncoder } from '../encoders/adapter';
 import { LAGAMC_KIND, LagamcWeights, labelsHash, saveLabelSnapshot, saveLinearSvm, saveTextFeatures, saveVocab, type LagamcSettings } from '../model/lagamc/folder';
-import { GenerationThreads } from '../model/lagamc/generationThreads';
+import { GenerationThreads, generationRanges } from '../model/lagamc/generationThreads';
 import { withFallback, type GeneratorInputs } from '../model/lagamc/predictor';
 import type { Decoding } from '../model/prediction';
 import { readManifest, writeManifest } from '../model/manifest';
@@ -337,7 +337,8 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
   try {
     const threadCount = opts.threads ?? defaultThreads();
     threads = await GradientThreads.start({ weights, lambda, labelHead, variables }, threadCount, { config, adapterRank });
-    generation = await GenerationThreads.start(threadCount, { config, adapterRank, vocab: vocab.tokens, set, mode });
+    // No more threads than the dev texts fill (a dev set of one generation batch needs none).
+    generation = await GenerationThreads.start(generationRanges(dev.length, threadCount).length, { config, adapterRank, vocab: vocab.tokens, set, mode });
     for (; epoch <= epochs && sinceBest < (opts.patience ?? 4); epoch++) {
       // Batches depend only on (seed, epoch); the same generator then draws the bag dropout.
       const rng = seededRng(seed * 1000 + epoch);
