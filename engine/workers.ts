@@ -2,8 +2,8 @@
 // should use several cores (training steps: training/gradientThreads.ts; generating texts:
 // model/lagamc/generationThreads.ts; encoding texts with USE lite: encoders/use/threads.ts; the
 // label head's SVM fits: models/compact/svmThreads.ts) runs on worker threads, each with its own
-// backend. This module says how many and starts one, `WorkerChannel` carries one request at a time
-// to it, and `shareJobs` hands out a list of jobs.
+// backend. This module says how many, starts one (or a set, each sent its init: `startThreads`),
+// `WorkerChannel` carries one request at a time to it, and `shareJobs` hands out a list of jobs.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 
@@ -20,6 +20,21 @@ export function startWorker(bundle: string, source: string): Worker {
   const file = new URL(`./${source}`, here).href;
   const tsx = import.meta.resolve('tsx/esm/api');
   return new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(file)}); });`, { eval: true });
+}
+
+/**
+ * `count` workers of one script (startWorker), each sent `init` and ready once it answers; if any
+ * fails, all are terminated and the error says which threads (`name`, e.g. "encoding thread").
+ */
+export async function startThreads<To, From extends { kind: string }>(count: number, bundle: string, source: string, name: string, init: To): Promise<WorkerChannel<To, From>[]> {
+  const threads = Array.from({ length: Math.max(0, count) }, () => new WorkerChannel<To, From>(startWorker(bundle, source), name));
+  try {
+    await Promise.all(threads.map((t) => t.request(init)));
+  } catch (e) {
+    await Promise.all(threads.map((t) => t.terminate()));
+    throw new Error(`cannot start the ${name}s: ${(e as Error).message}`);
+  }
+  return threads;
 }
 
 /** The answer every worker may give instead of its result. */

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { CompactConfig } from '../models/compact/model';
 import { variableValues } from '../tf/variables';
-import { WorkerChannel, startWorker, type WorkerError } from '../workers';
+import { WorkerChannel, startThreads, type WorkerError } from '../workers';
 import { batchTotals, shardGradients, splitShard, type Shard, type ShardModel, type StepParts } from './shards';
 
 export type ToGradientThread =
@@ -26,16 +26,8 @@ export class GradientThreads {
 
   /** `count` threads in all, the calling one included (1: every step on this thread). */
   static async start(model: ShardModel, count: number, init: { config: CompactConfig; adapterRank: number }): Promise<GradientThreads> {
-    const threads: GradientThread[] = Array.from({ length: Math.max(0, count - 1) }, () => new WorkerChannel(startWorker('gradientWorker.mjs', 'training/gradientWorker.ts'), 'gradient thread'));
-    const pool = new GradientThreads(model, threads);
-    try {
-      const message: ToGradientThread = { kind: 'init', backend: tf.getBackend(), ...init, lambda: model.lambda.fixed, labelHead: model.labelHead };
-      await Promise.all(threads.map((t) => t.request(message)));
-    } catch (e) {
-      await pool.close();
-      throw new Error(`cannot start the gradient threads: ${(e as Error).message}`);
-    }
-    return pool;
+    const message: ToGradientThread = { kind: 'init', backend: tf.getBackend(), ...init, lambda: model.lambda.fixed, labelHead: model.labelHead };
+    return new GradientThreads(model, await startThreads(count - 1, 'gradientWorker.mjs', 'training/gradientWorker.ts', 'gradient thread', message));
   }
 
   /**

@@ -4,7 +4,7 @@
 // answered the threads' messages late and left them idle (Reuters: no faster than one thread). A
 // batch's vectors do not depend on which thread computed it, so the result equals a single-threaded
 // encode.
-import { WorkerChannel, shareJobs, startWorker, type WorkerError } from '../../workers';
+import { WorkerChannel, shareJobs, startThreads, type WorkerError } from '../../workers';
 
 export type ToEncodeThread = { kind: 'init'; backend: string; dir: string } | { kind: 'batch'; ids: number[][] };
 export type FromEncodeThread = { kind: 'ready' } | { kind: 'vectors'; data: Float32Array } | WorkerError;
@@ -16,15 +16,7 @@ export class EncodeThreads {
 
   /** `count` encoding threads, loading the model folder `dir` on `backend`. */
   static async start(count: number, backend: string, dir: string): Promise<EncodeThreads> {
-    const threads: EncodeThread[] = Array.from({ length: count }, () => new WorkerChannel(startWorker('useWorker.mjs', 'encoders/use/worker.ts'), 'encoding thread'));
-    const pool = new EncodeThreads(threads);
-    try {
-      await Promise.all(threads.map((t) => t.request({ kind: 'init', backend, dir })));
-    } catch (e) {
-      await pool.close();
-      throw new Error(`cannot start the encoding threads: ${(e as Error).message}`);
-    }
-    return pool;
+    return new EncodeThreads(await startThreads(count, 'useWorker.mjs', 'encoders/use/worker.ts', 'encoding thread', { kind: 'init', backend, dir }));
   }
 
   /**

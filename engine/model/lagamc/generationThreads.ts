@@ -12,7 +12,7 @@ import { Vocab } from '../../models/compact/vocab';
 import type { SentenceConstraint } from '../../models/constrained';
 import type { TargetMode } from '../../training/targets';
 import { variableValues } from '../../tf/variables';
-import { WorkerChannel, startWorker, type WorkerError } from '../../workers';
+import { WorkerChannel, startThreads, type WorkerError } from '../../workers';
 import type { Decoding } from '../prediction';
 import type { LagamcWeights } from './folder';
 import { GENERATION_BATCH, decodeOptions, generateTexts, labelConstraint, labelVerbatim, type GeneratorInputs } from './predictor';
@@ -87,16 +87,9 @@ export class GenerationThreads {
 
   /** `count` threads in all, the calling one included (1: every row on this thread). */
   static async start(count: number, setup: GenerationSetup): Promise<GenerationThreads> {
-    const threads: GenerationThread[] = Array.from({ length: Math.max(0, count - 1) }, () => new WorkerChannel(startWorker('generationWorker.mjs', 'model/lagamc/generationWorker.ts'), 'generation thread'));
-    const pool = new GenerationThreads(setup, new Vocab(setup.vocab), labelVerbatim(setup.set, setup.mode), threads);
-    try {
-      const message: ToGenerationThread = { kind: 'init', backend: tf.getBackend(), ...setup };
-      await Promise.all(threads.map((t) => t.request(message)));
-    } catch (e) {
-      await pool.close();
-      throw new Error(`cannot start the generation threads: ${(e as Error).message}`);
-    }
-    return pool;
+    const message: ToGenerationThread = { kind: 'init', backend: tf.getBackend(), ...setup };
+    const threads = await startThreads<ToGenerationThread, FromGenerationThread>(count - 1, 'generationWorker.mjs', 'model/lagamc/generationWorker.ts', 'generation thread', message);
+    return new GenerationThreads(setup, new Vocab(setup.vocab), labelVerbatim(setup.set, setup.mode), threads);
   }
 
   /**
