@@ -23,7 +23,9 @@ export function modelDiagnostics(examples: readonly Example[], preds: readonly P
     const extra = p.labels.filter((l) => !gold.has(l.label));
     const missed = ex.labels.filter((g) => !p.labels.some((l) => l.label === g));
     if (extra.length > 0 && missed.length > 0) {
-      const confidence = extra[0]!.score;
+      // Labels come best first; the head's probability, where there is one, is the model's confidence.
+      const confidence = extra[0]!.probability ?? extra[0]!.score;
+      const head = p.probabilities !== undefined;
       ranked.push({
         confidence,
         diagnostic: {
@@ -31,7 +33,7 @@ export function modelDiagnostics(examples: readonly Example[], preds: readonly P
           severity: DiagnosticSeverity.Information,
           source: 'lagamc model',
           code: 'model-contradicts-gold',
-          message: `possible annotation error: the model predicts ${extra.map((l) => `${l.label} (${l.score.toFixed(2)})`).join(', ')} but the gold labels are ${ex.labels.join(', ') || 'none'} (${missed.map((m) => `${m}: ${(p.scores[m] ?? 0).toFixed(2)}`).join(', ')})`,
+          message: `possible annotation error: the model predicts ${extra.map((l) => `${l.label} (${head ? `p ${(l.probability ?? 0).toFixed(2)}` : l.score.toFixed(2)})`).join(', ')} but the gold labels are ${ex.labels.join(', ') || 'none'} (${missed.map((m) => `${m}: ${head ? 'p ' : ''}${(p.scores[m] ?? 0).toFixed(2)}`).join(', ')})`,
         },
       });
     }

@@ -3,7 +3,10 @@
 
 export interface ScoredLabel {
   label: string;
+  /** The model's score: for a generator, the cosine of the label's best generated sentence with its description. */
   score: number;
+  /** The label head's probability (LAGAMC models with a head). */
+  probability?: number;
 }
 
 /** One generated sentence and the label description it matched best. */
@@ -19,10 +22,20 @@ export interface SentenceMatch {
 }
 
 export interface Prediction {
-  /** Predicted labels, best first. */
+  /** Predicted labels, best first (by `probability` where there is one). */
   labels: ScoredLabel[];
-  /** A score for every label of the model (feeds mAP); absent labels score 0. */
+  /**
+   * A score for every label of the model, which ranks them (mAP, P@k): the head's probability where
+   * there is one (`probabilities`), else for a generator each label's best cosine with a generated
+   * sentence (absent labels score 0).
+   */
   scores: Record<string, number>;
+  /**
+   * The label head's probability of every label (LAGAMC models with a head, at the model's head
+   * shift): with constrained decoding every predicted label's cosine is 1, so this is what tells a
+   * confident prediction from a doubtful one, and how close a missed label came.
+   */
+  probabilities?: Record<string, number>;
   /** Generator output, for generative models. */
   generated?: string;
   /** Every generated sentence with its match (hallucinated ones included and flagged). */

@@ -37,7 +37,7 @@ import { DEFAULT_SELECTION, SELECTION_METRICS, type SelectionMetric } from '../m
 import { adaptEncoder } from '../encoders/adapter';
 import { LAGAMC_KIND, LagamcWeights, labelsHash, saveLabelSnapshot, saveLinearSvm, saveTextFeatures, saveVocab, type LagamcSettings } from '../model/lagamc/folder';
 import { GenerationThreads, generationRanges } from '../model/lagamc/generationThreads';
-import { withFallback, type GeneratorInputs } from '../model/lagamc/predictor';
+import { labelProbabilities, withFallback, withHeadProbabilities, type GeneratorInputs } from '../model/lagamc/predictor';
 import type { Decoding } from '../model/prediction';
 import { readManifest, writeManifest } from '../model/manifest';
 import { DEFAULT_SIZES, encoderInput, type CompactConfig } from '../models/compact/model';
@@ -319,7 +319,9 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
   // Dev predictions: real generation (on every thread: generationThreads.ts), then matching.
   const devReport = async (w: LagamcWeights, headShift: number, d: Decoding = decoding) => {
     const matched = await (await matcherFor(w)).match(await generation!.generate(w, devInputs, d, headShift, opts.signal));
-    const preds = settings.fallback ? withFallback(matched) : matched;
+    const kept = settings.fallback ? withFallback(matched) : matched;
+    const p = await labelProbabilities(w, devInputs, headShift);
+    const preds = p ? withHeadProbabilities(kept, names, p) : kept;
     const report = evaluate(gold, preds.map((p) => p.labels.map((l) => l.label)), { labels: names, scores: preds.map((p) => p.scores) });
     const sentences = preds.reduce((s, p) => s + (p.sentences?.length ?? 0), 0);
     const hallucinated = preds.reduce((s, p) => s + (p.sentences?.filter((m) => m.hallucinated).length ?? 0), 0);

@@ -6,7 +6,7 @@
 //   (b) the bi-encoder trained from the simulated judge, budget 2,000 judged training documents;
 //   (c) reference: the supervised LAGAMC model (engine/training/trainer.ts) trained on gold labels
 //       (at most LAGAMC_TRAIN seeded training documents, dev at most LAGAMC_DEV, LAGAMC_EPOCHS);
-//       its labels ranked by their prediction scores;
+//       its labels ranked by their prediction scores (the label head's probabilities);
 //   extra reference: the same bi-encoder trained on the gold labels of the same 2,000 documents
 //       (every label scored, no errors): what a perfect judge would give.
 // Scored on the test split: P@1, P@3, macro-F1 of the top-1 label. Then documents per second at
@@ -27,7 +27,7 @@ import { evaluate } from '../../engine/metrics/multilabel';
 import { precisionAtK, rankLabels } from '../../engine/metrics/ranking';
 import { loadPredictor } from '../../engine/model/load';
 import { initBackend } from '../../engine/tf/backend';
-import { trainLagamc } from '../../engine/training/trainer';
+import { DEFAULT_EPOCHS, trainLagamc } from '../../engine/training/trainer';
 import { BiEncoder, encodeLabels } from '../../engine/zeroshot/biencoder';
 import { select } from '../../engine/zeroshot/model';
 import { sampleDocuments, trainFromFeedback } from '../../engine/zeroshot/pipeline';
@@ -156,7 +156,7 @@ function writeTable(): void {
   writeSection(
   'Zero-shot labelling from LLM feedback (bi-encoder)',
   `${process.env.BENCH_EPOCHS ? `BENCH_EPOCHS=${process.env.BENCH_EPOCHS} ` : ''}npm run bench zeroshot`,
-  `Each corpus's training split is treated as unlabelled: the simulated judge (fake OpenAI server on 127.0.0.1, real \`openai\` client, gold labels with 15% of scores flipped) scores the candidate labels (every label when there are at most 40, else the base encoder's top 20; one request per document either way) of ${BUDGET.toLocaleString('en')} sampled documents; the bi-encoder (document and label adapters on frozen USE lite) learns from those scores. Scored on the test split (Reuters cut to 1,000 characters). Labels are embedded from their description, else their long name, else their name (GoEmotions and Reuters ship no descriptions). Macro-F1 is of the top-1 label. (c) is the supervised LAGAMC model (\`trainLagamc\`, compact generator + matcher) trained on gold labels: the training split (at most ${LAGAMC_TRAIN.toLocaleString('en')} seeded documents) with the dev split (at most ${LAGAMC_DEV.toLocaleString('en')}; Reuters has none: a seeded 10% of train) for epoch selection, the trainer's defaults except at most ${LAGAMC_EPOCHS} epochs (BENCH_EPOCHS; the trainer's default is 12); its labels are ranked by its prediction scores (each label's best cosine with a generated sentence), and its label file is the one the bi-encoder embeds (names or long names where there is no description). The gold-trained bi-encoder (every label of the same 2,000 documents scored without error) is a second reference: what a perfect judge would give.
+  `Each corpus's training split is treated as unlabelled: the simulated judge (fake OpenAI server on 127.0.0.1, real \`openai\` client, gold labels with 15% of scores flipped) scores the candidate labels (every label when there are at most 40, else the base encoder's top 20; one request per document either way) of ${BUDGET.toLocaleString('en')} sampled documents; the bi-encoder (document and label adapters on frozen USE lite) learns from those scores. Scored on the test split (Reuters cut to 1,000 characters). Labels are embedded from their description, else their long name, else their name (GoEmotions and Reuters ship no descriptions). Macro-F1 is of the top-1 label. (c) is the supervised LAGAMC model (\`trainLagamc\`, compact generator + matcher) trained on gold labels: the training split (at most ${LAGAMC_TRAIN.toLocaleString('en')} seeded documents) with the dev split (at most ${LAGAMC_DEV.toLocaleString('en')}; Reuters has none: a seeded 10% of train) for epoch selection, the trainer's defaults except at most ${LAGAMC_EPOCHS} epochs (BENCH_EPOCHS; the trainer's default is ${DEFAULT_EPOCHS}); its labels are ranked by its prediction scores (its label head's probabilities), and its label file is the one the bi-encoder embeds (names or long names where there is no description). The gold-trained bi-encoder (every label of the same 2,000 documents scored without error) is a second reference: what a perfect judge would give.
 
 | corpus | model | P@1 | P@3 | macro-F1 | time (judging + training; LAGAMC: embedding + training) |
 | --- | --- | ---: | ---: | ---: | --- |

@@ -127,7 +127,7 @@ describe('language server over stdio', needsBuild, () => {
     const hover = (await lsp.conn.sendRequest('textDocument/hover', { textDocument: { uri: trainUri }, position: { line: 1, character: 20 } })) as Hover;
     const md = (hover.contents as MarkupContent).value;
     assert.match(md, /LAGAMC predicted labels/);
-    assert.match(md, /_no label predicted_|\| label \| score \| gold \|/);
+    assert.match(md, /_no label predicted_|\| label \| head p \| match \| gold \|/);
     assert.match(md, /Generated sentences/);
     assert.match(md, /Gold: weather/);
   });
@@ -156,6 +156,7 @@ describe('language server over stdio', needsBuild, () => {
   test('predict, select model and evaluate requests', async () => {
     const preds = (await lsp.conn.sendRequest(PredictRequest.method, { texts: ['Heavy snow and freezing rain are expected tomorrow.'] })) as PredictRequest.Result;
     assert.equal(typeof preds[0]!.generated, 'string');
+    assert.deepEqual(Object.keys(preds[0]!.probabilities!).sort(), ['food', 'politics', 'sports', 'weather']);
     assert.ok(preds[0]!.sentences!.every((x) => ['food', 'politics', 'sports', 'weather'].includes(x.label)));
     const sel = (await lsp.conn.sendRequest(SelectModelRequest.method, { modelDir })) as SelectModelRequest.Result;
     assert.deepEqual([...sel.labels].sort(), ['food', 'politics', 'sports', 'weather']);

@@ -271,7 +271,7 @@ test('predict refuses a model whose label file changed since training', async ()
   await assert.rejects(loadPredictor(out), /x\.labels\.jsonc no longer matches the model .*re-described: praise.*Retrain/);
 });
 
-test('the default head is the scaled SVM margins (svm.json written, over terms and char n-grams, C chosen on dev, no projection, biases held at 0, candidates decoding: only labels the head holds); with svm: false it is the trained projection; each saved model predicts dev as training scored it', async () => {
+test('the default head is the scaled SVM margins (svm.json written, over terms and char n-grams, C chosen on dev, no projection, biases held at 0, candidates decoding: only labels the head holds); with svm: false it is the trained projection; predictions report the head\'s probabilities; each saved model predicts dev as training scored it', async () => {
   for (const svmHead of [true, false]) {
     const out = join(mkdtempSync(join(tmpdir(), 'lagamc-svm-')), 'model');
     const result = await trainLagamc(set, train, dev, encoder, options(out, { epochs: 2, headShift: 0, ...(svmHead ? { decoding: { candidates: true } } : { svm: false }) }));
@@ -311,6 +311,13 @@ test('the default head is the scaled SVM margins (svm.json written, over terms a
       predictor.dispose();
       let held = 0;
       predictions.forEach((q, i) => {
+        // Each prediction reports the head's probability of every label, which ranks the labels and orders the predicted ones.
+        set.labels.forEach((l, j) => assert.ok(Math.abs(q.probabilities![l.name]! - p[i * labels + j]!) < 1e-6, `dev text ${i}: ${l.name} reported at ${q.probabilities![l.name]}, head ${p[i * labels + j]}`));
+        assert.deepEqual(q.scores, q.probabilities);
+        q.labels.forEach((l, k) => {
+          assert.equal(l.probability, q.probabilities![l.label]);
+          if (k > 0) assert.ok(q.labels[k - 1]!.probability! >= l.probability!);
+        });
         for (const { label } of q.labels) {
           const j = set.labels.findIndex((l) => l.name === label);
           assert.ok(p[i * labels + j]! >= 0.5, `dev text ${i}: ${label} predicted at head probability ${p[i * labels + j]}`);
@@ -347,6 +354,8 @@ test('the default head is the scaled SVM margins (svm.json written, over terms a
     const { report } = await evaluateModel(predictor, dev);
     predictor.dispose();
     assert.ok(Math.abs(report.macro.f1 - result.dev.macro.f1) < 1e-9, `${svmHead ? 'SVM head' : 'projection head'}: ${report.macro.f1} vs ${result.dev.macro.f1}`);
+    // Training's dev report ranks the labels as prediction does: by the head's probabilities.
+    assert.ok(report.mAP !== null && Math.abs(report.mAP - result.dev.mAP!) < 1e-9, `${svmHead ? 'SVM head' : 'projection head'} mAP: ${report.mAP} vs ${result.dev.mAP}`);
   }
 });
 

@@ -5,7 +5,7 @@ import { loadLabelFile } from '../../data/labels';
 import { loadEncoder } from '../../encoders/index';
 import { Matcher } from '../../matching/matcher';
 import { loadThresholds } from '../../matching/thresholds';
-import type { Prediction } from '../../model/prediction';
+import type { Prediction, ScoredLabel } from '../../model/prediction';
 import { EXIT, UsageError, flag, jsonOption, num, required, str, type Command, type OptionSpec, type Values } from '../command';
 import { fixed, table } from '../format';
 
@@ -29,10 +29,15 @@ export function predictionJson(p: Prediction): object {
   return { ...p, hallucinated: (p.sentences ?? []).filter((s) => s.hallucinated).map((s) => s.sentence) };
 }
 
+/** "label (score)", or "label (p X, match Y)" with the label head's probability. */
+export function scoredLabel(l: ScoredLabel): string {
+  return `${l.label} (${l.probability !== undefined ? `p ${fixed(l.probability)}, match ` : ''}${fixed(l.score)})`;
+}
+
 export function formatMatch(p: Prediction): string {
   const rows = (p.sentences ?? []).map((s) => [s.sentence, s.label, fixed(s.score), s.runnerUp ? `${s.runnerUp.label} ${fixed(s.runnerUp.score)}` : '', s.hallucinated ? 'hallucinated' : 'kept']);
   const sentences = rows.length ? table(['sentence', 'best label', 'score', 'runner-up', ''], rows, ['l', 'l', 'r', 'l', 'l']) : '(no sentences)';
-  const labels = p.labels.length ? p.labels.map((l) => `${l.label} (${fixed(l.score)})`).join(', ') : '(none)';
+  const labels = p.labels.length ? p.labels.map(scoredLabel).join(', ') : '(none)';
   return `${sentences}\n\nlabels: ${labels}`;
 }
 

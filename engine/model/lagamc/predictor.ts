@@ -6,7 +6,8 @@
 // (verbatim.ts), and the matcher maps each generated sentence to the most similar label description, through the
 // encoder adapter trained with the model. Sentences under the threshold are hallucinated matches:
 // reported, not used. With `fallback`, a text whose sentences matched nothing gets the label its
-// best sentence came closest to (flagged `fallback`).
+// best sentence came closest to (flagged `fallback`). A model with a head also reports the head's
+// probability of every label (withHeadProbabilities), which orders and ranks the labels.
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LabelSet } from '../../data/labels';
@@ -83,21 +84,13 @@ export const GENERATION_BATCH = 128;
 /** Generated text for each text (batched; `signal` is checked before each batch), with verbatim label sentences in their own spelling. */
 export async function generateTexts(weights: LagamcWeights, vocab: Vocab, verbatim: VerbatimSentences, inputs: GeneratorInputs, decode: GeneratorDecoding = {}, headShift = 0, opts: { batchSize?: number; signal?: AbortSignal } = {}): Promise<string[]> {
   const batchSize = opts.batchSize ?? GENERATION_BATCH;
-  const { vectors, dim, bags, margins } = inputs;
-  const rows = vectors.length / dim;
-  const { bagSize, labels } = weights.generator.config;
+  const rows = inputs.vectors.length / inputs.dim;
+  const { labels } = weights.generator.config;
   if ((decode.headCandidates || decode.force !== undefined) && labels === 0) throw new Error(`${decode.headCandidates ? 'candidates decoding needs' : 'forced labels need'} the generator's label head, and this model has none (trained with --label-head 0)`);
-  const readsBag = weights.generator.readsBag;
   const out: string[] = [];
   for (let start = 0; start < rows; start += batchSize) {
     opts.signal?.throwIfAborted();
-    const n = Math.min(batchSize, rows - start);
-    const x = tf.tidy(() => {
-      const u = tf.tensor2d(vectors.subarray(start * dim, (start + n) * dim), [n, dim]);
-      const bag = bags && readsBag ? tf.tensor2d(TextFeatures.dense(bags.slice(start, start + n), bagSize), [n, bagSize]) : null;
-      const m = margins ? tf.tensor2d(margins.subarray(start * labels, (start + n) * labels), [n, labels]) : null;
-      return weights.generator.condition(u, bag, m, headShift).x;
-    });
+    const x = conditionRows(weights, inputs, start, Math.min(batchSize, rows - start), headShift);
     try {
       const p = decode.headCandidates || decode.force !== undefined ? await headProbabilities(x, labels) : null;
       for (const ids of await weights.generator.decode(x, p ? { ...decode, ...headConstraints(p, labels, decode) } : decode)) out.push(verbatim.restore(vocab.decode(ids)));
@@ -106,6 +99,50 @@ export async function generateTexts(weights: LagamcWeights, vocab: Vocab, verbat
     }
   }
   return out;
+}
+
+/** The generator's conditioning vectors of input rows start … start + n − 1. */
+function conditionRows(weights: LagamcWeights, inputs: GeneratorInputs, start: number, n: number, headShift: number): tf.Tensor2D {
+  const { vectors, dim, bags, margins } = inputs;
+  const { bagSize, labels } = weights.generator.config;
+  return tf.tidy(() => {
+    const u = tf.tensor2d(vectors.subarray(start * dim, (start + n) * dim), [n, dim]);
+    const bag = bags && weights.generator.readsBag ? tf.tensor2d(TextFeatures.dense(bags.slice(start, start + n), bagSize), [n, bagSize]) : null;
+    const m = margins ? tf.tensor2d(margins.subarray(start * labels, (start + n) * labels), [n, labels]) : null;
+    return weights.generator.condition(u, bag, m, headShift).x;
+  });
+}
+
+/** The label head's probability of every label for each input row (rows × labels, at `headShift`: what the decoder reads), or null for a generator without a head. */
+export async function labelProbabilities(weights: LagamcWeights, inputs: GeneratorInputs, headShift = 0): Promise<Float32Array | null> {
+  const { labels } = weights.generator.config;
+  if (!labels) return null;
+  const rows = inputs.vectors.length / inputs.dim;
+  const out = new Float32Array(rows * labels);
+  for (let start = 0; start < rows; start += GENERATION_BATCH) {
+    const x = conditionRows(weights, inputs, start, Math.min(GENERATION_BATCH, rows - start), headShift);
+    try {
+      out.set(await headProbabilities(x, labels), start * labels);
+    } finally {
+      x.dispose();
+    }
+  }
+  return out;
+}
+
+/**
+ * `predictions` (one per row of `p`, rows × labels head probabilities in the order of `labels`)
+ * with the head's view added: each predicted label's `probability`, the labels ordered by it (the
+ * matcher's order on ties), and `probabilities`, which also become the ranking `scores`.
+ */
+export function withHeadProbabilities(predictions: readonly Prediction[], labels: readonly string[], p: Float32Array): Prediction[] {
+  const n = labels.length;
+  const col = new Map(labels.map((l, j) => [l, j]));
+  return predictions.map((pred, i) => {
+    const probabilities = Object.fromEntries(labels.map((l, j) => [l, p[i * n + j]!]));
+    const scored = pred.labels.map((l) => ({ ...l, probability: p[i * n + col.get(l.label)!]! }));
+    return { ...pred, labels: scored.sort((a, b) => b.probability - a.probability), scores: probabilities, probabilities };
+  });
 }
 
 /** The head's probabilities in conditioning vectors (their last `labels` columns). */
@@ -168,17 +205,29 @@ export class LagamcPredictor implements Predictor {
     return new LagamcPredictor(dir, settings, encoder, weights, vocab, features, svm, matcher, labelConstraint(set, vocab, settings.targets), labelVerbatim(set, settings.targets));
   }
 
-  /** Generated text for each input text. */
-  async generate(texts: readonly string[], opts: PredictOptions = {}): Promise<string[]> {
+  /** What the generator reads of each text. */
+  private async inputs(texts: readonly string[], opts: PredictOptions): Promise<GeneratorInputs> {
+    const x = await this.encoder.encode(texts.map(encoderInput), { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.batchSize ? { batchSize: opts.batchSize } : {}) });
+    return generatorInputs(texts, x, this.encoder.dim, this.features, this.svm);
+  }
+
+  private async generateFrom(inputs: GeneratorInputs, opts: PredictOptions): Promise<string[]> {
     const decode = decodeOptions({ ...this.settings.decoding, ...opts.decoding }, this.vocab, () => this.constraint);
     if ((decode.headCandidates || decode.force !== undefined) && !this.weights.generator.config.labels) throw new Error(`${this.dir}: ${decode.headCandidates ? 'candidates decoding needs' : 'forced labels need'} the generator's label head, and this model has none (trained with --label-head 0)`);
-    const x = await this.encoder.encode(texts.map(encoderInput), { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.batchSize ? { batchSize: opts.batchSize } : {}) });
-    return generateTexts(this.weights, this.vocab, this.verbatim, generatorInputs(texts, x, this.encoder.dim, this.features, this.svm), decode, this.settings.headShift ?? 0, opts.signal ? { signal: opts.signal } : {});
+    return generateTexts(this.weights, this.vocab, this.verbatim, inputs, decode, this.settings.headShift ?? 0, opts.signal ? { signal: opts.signal } : {});
+  }
+
+  /** Generated text for each input text. */
+  async generate(texts: readonly string[], opts: PredictOptions = {}): Promise<string[]> {
+    return this.generateFrom(await this.inputs(texts, opts), opts);
   }
 
   async predict(texts: readonly string[], opts: PredictOptions = {}): Promise<Prediction[]> {
-    const predictions = await this.matcher.match(await this.generate(texts, opts), opts.signal ? { signal: opts.signal } : {});
-    return this.settings.fallback ? withFallback(predictions) : predictions;
+    const inputs = await this.inputs(texts, opts);
+    const matched = await this.matcher.match(await this.generateFrom(inputs, opts), opts.signal ? { signal: opts.signal } : {});
+    const predictions = this.settings.fallback ? withFallback(matched) : matched;
+    const p = await labelProbabilities(this.weights, inputs, this.settings.headShift ?? 0);
+    return p ? withHeadProbabilities(predictions, this.labels, p) : predictions;
   }
 
   dispose(): void {
