@@ -2,8 +2,8 @@
 // Every term of the step's loss is a sum over rows divided by a count of the whole batch (token
 // weights for the cross-entropy, rows for the cosine, texts for the label head), so the shards'
 // losses, and their gradients, add up to the whole batch's. The two terms that are not sums over
-// rows go to the first shard only: the adapter's drift guard (all pairs of the batch's targets)
-// and λ's entropy bonus (hybridLoss.ts). A batch computed as one shard is the plain step.
+// rows go to the first shard only: the adapter's drift guard (all pairs of the batch's targets and
+// texts) and λ's entropy bonus (hybridLoss.ts). A batch computed as one shard is the plain step.
 import * as tf from '@tensorflow/tfjs-core';
 import type { LagamcWeights } from '../model/lagamc/folder';
 import { PAD } from '../models/compact/vocab';
@@ -31,7 +31,7 @@ export interface Shard {
   gold: Float32Array | null;
   /** Per text, 1 when the decoder reads its gold labels instead of the head's probabilities (trainer.ts `goldConditioning`), or null for none. */
   readsGold: Float32Array | null;
-  /** The whole batch's target vectors in the shard that carries the drift guard and λ's entropy; else null. */
+  /** The drift guard's rows (the whole batch's target and text vectors) in the shard that carries it and λ's entropy; else null. */
   guard: Float32Array | null;
 }
 

@@ -367,7 +367,8 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
           targets: batchTargets,
           gold: labelHead > 0 ? Float32Array.from(labelMatrix(batch.map((i) => train[i]!.labels ?? []), names)) : null,
           readsGold: goldConditioning > 0 ? Float32Array.from(batch, () => (rng() < goldConditioning ? 1 : 0)) : null,
-          guard: batchTargets,
+          // The drift guard's rows: the targets and the texts' own (undropped) vectors.
+          guard: concatRows([batchTargets, ...batch.map((i) => trainX.subarray(i * dim, (i + 1) * dim))]),
         };
         const { grads, parts } = await threads.gradients(shard);
         optimizer.apply(grads);

@@ -1,5 +1,5 @@
 // LAGAMC training: targets, the hybrid loss (its semantic term reaches the generator and the
-// adapter; λ stays inside (0, 1)), the label head's own learning rate, resuming an interrupted run reproduces the uninterrupted one,
+// adapter; λ stays inside (0, 1); the adapter keeps the encoder's cosines), the label head's own learning rate, resuming an interrupted run reproduces the uninterrupted one,
 // a cancel from a timer stops training mid-epoch, the decoding (forced labels or not) and head shift are chosen on dev, a model refuses a label file that changed since training,
 // and the default SVM head (its weight C chosen on dev) and the projection head (svm: false) each save what they read and predict dev as training scored it.
 import assert from 'node:assert/strict';
@@ -13,6 +13,7 @@ import type { Example } from '../../engine/data/example';
 import { parseLabelFile, type LabelSet } from '../../engine/data/labels';
 import { demo } from '../../engine/demo/paths';
 import type { SentenceEncoder } from '../../engine/encoders/encoder';
+import { adaptEncoder } from '../../engine/encoders/adapter';
 import { loadEncoder } from '../../engine/encoders/index';
 import { LagamcWeights, loadLinearSvm, loadTextFeatures } from '../../engine/model/lagamc/folder';
 import { evaluateModel } from '../../engine/model/evaluate';
@@ -130,6 +131,27 @@ test('λ is learned but stays inside (0, 1), at σ((cos_rel − ce_rel)/β)', ()
 function options(out: string, extra: Partial<TrainOptions> = {}): TrainOptions {
   return { out, labelFile: demo.labels, labelFileText: labelText, encoderSpec: 'use', epochs: 2, batchSize: 16, hidden: 32, patience: 5, seed: 7, cacheDir: join(out, '..', 'cache'), ...extra };
 }
+
+test("the matcher's adapter keeps the frozen encoder's cosines between the label descriptions and texts it never saw, unrelated ones included (so they still read as hallucinations)", async () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'lagamc-guard-')), 'model');
+  await trainLagamc(set, train, dev, encoder, options(out, { epochs: 4 }));
+  const weights = await LagamcWeights.load(out);
+  const descriptions = set.labels.map((l) => l.description!);
+  const unseen = (await loadExamples(demo.test, { labels: set })).examples.map((e) => e.text);
+  const unrelated = ['Stock markets fell sharply on Monday', 'The recipe needs two eggs and a cup of flour', 'The striker scored in the final minute', 'Heavy rain is expected over the weekend'];
+  const cosines = async (enc: SentenceEncoder) => {
+    const d = await enc.encode(descriptions);
+    const t = await enc.encode([...unseen, ...unrelated]);
+    const dim = enc.dim;
+    return Array.from({ length: t.length / dim }, (_, i) => descriptions.map((_, j) => t.subarray(i * dim, (i + 1) * dim).reduce((s, x, k) => s + x * d[j * dim + k]!, 0)));
+  };
+  const [frozen, adapted] = [await cosines(encoder), await cosines(adaptEncoder(encoder, weights.adapter))];
+  weights.dispose();
+  const drift = frozen.flatMap((row, i) => row.map((c, j) => Math.abs(adapted[i]![j]! - c)));
+  const [largest, mean] = [Math.max(...drift), drift.reduce((a, b) => a + b, 0) / drift.length];
+  // Before the guard held the texts and weighed 100: largest change 0.60, mean 0.37.
+  assert.ok(largest < 0.25 && mean < 0.08, `largest cosine change ${largest.toFixed(3)}, mean ${mean.toFixed(3)}`);
+});
 
 test('a run cancelled after epoch 1 and resumed ends with exactly the weights of an uninterrupted run', async () => {
   const root = mkdtempSync(join(tmpdir(), 'lagamc-resume-'));
