@@ -25,11 +25,13 @@ export function writableSentences(set: LabelSet, mode: TargetMode): string[] {
 
 /**
  * The label set as the generator learns to write it: each label's description is its target
- * sentence (its name in the names ablation), so the matcher compares generated sentences with what
- * the model was trained to write, not with descriptions it never saw.
+ * sentence (its name in the names ablation), and the none sentence is NONE_TARGET where the label
+ * file has none, so the matcher compares generated sentences with what the model was trained to
+ * write, not with descriptions it never saw, and reads the none sentence as "no label" (without its
+ * row it would go to the nearest label, or read as a hallucination).
  */
 export function writtenLabels(set: LabelSet, mode: TargetMode): LabelSet {
-  return { ...set, labels: set.labels.map((l) => ({ ...l, description: labelSentence(l, mode) })) };
+  return { ...set, noneDescription: noneSentence(set), labels: set.labels.map((l) => ({ ...l, description: labelSentence(l, mode) })) };
 }
 
 export function targetText(gold: readonly string[], set: LabelSet, mode: TargetMode): string {

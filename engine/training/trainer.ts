@@ -320,8 +320,8 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
   const devReport = async (w: LagamcWeights, headShift: number, d: Decoding = decoding) => {
     const matched = await (await matcherFor(w)).match(await generation!.generate(w, devInputs, d, headShift, opts.signal));
     const kept = settings.fallback ? withFallback(matched) : matched;
-    const p = await labelProbabilities(w, devInputs, headShift);
-    const preds = p ? withHeadProbabilities(kept, names, p) : kept;
+    const probabilities = await labelProbabilities(w, devInputs, headShift);
+    const preds = probabilities ? withHeadProbabilities(kept, names, probabilities) : kept;
     const report = evaluate(gold, preds.map((p) => p.labels.map((l) => l.label)), { labels: names, scores: preds.map((p) => p.scores) });
     const sentences = preds.reduce((s, p) => s + (p.sentences?.length ?? 0), 0);
     const hallucinated = preds.reduce((s, p) => s + (p.sentences?.filter((m) => m.hallucinated).length ?? 0), 0);

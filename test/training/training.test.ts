@@ -18,6 +18,7 @@ import { loadEncoder } from '../../engine/encoders/index';
 import { LagamcWeights, loadLinearSvm, loadTextFeatures } from '../../engine/model/lagamc/folder';
 import { evaluateModel } from '../../engine/model/evaluate';
 import { loadPredictor } from '../../engine/model/load';
+import { Matcher, NONE_LABEL } from '../../engine/matching/matcher';
 import { LinearSvm } from '../../engine/models/compact/linearSvm';
 import { CompactGenerator, encoderInput } from '../../engine/models/compact/model';
 import { Vocab } from '../../engine/models/compact/vocab';
@@ -46,7 +47,7 @@ before(async () => {
   dev = (await loadExamples(demo.dev, { labels: set })).examples.slice(0, 16);
 });
 
-test('targets: gold descriptions in label-file order joined by ". ", the none sentence, or names; the matcher reads the same sentences', () => {
+test('targets: gold descriptions in label-file order joined by ". ", the none sentence, or names; the matcher reads the same sentences', async () => {
   assert.equal(targetText(['refund', 'billing'], set, 'descriptions'), 'The customer asks about a charge, an invoice, a subscription fee or a payment method. The customer wants to return a product, get their money back or exchange an item.');
   assert.equal(targetText([], set, 'descriptions'), 'The message raises no support topic.');
   assert.equal(targetText([], { ...set, noneDescription: undefined } as LabelSet, 'descriptions'), NONE_TARGET);
@@ -54,6 +55,10 @@ test('targets: gold descriptions in label-file order joined by ". ", the none se
   // The matcher compares generated sentences with the sentences the model learned to write.
   assert.equal(writtenLabels(set, 'names').labels.find((l) => l.name === 'app_bug')!.description, 'app bug');
   assert.deepEqual(writtenLabels(set, 'descriptions').labels.map((l) => l.description), set.labels.map((l) => l.description));
+  // Without a noneDescription the matcher still knows the none sentence the model learned: "no label", not a label nor a hallucination.
+  const [none] = await (await Matcher.create(writtenLabels({ ...set, noneDescription: undefined } as LabelSet, 'descriptions'), encoder)).match([NONE_TARGET]);
+  assert.deepEqual(none!.labels, []);
+  assert.deepEqual(none!.sentences!.map((m) => [m.label, m.hallucinated]), [[NONE_LABEL, false]]);
   const vocab = Vocab.build(['Money back. Thanks!']);
   assert.equal(vocab.decode(vocab.encode('money back. thanks!')), 'Money back. Thanks!');
 });
