@@ -114,7 +114,9 @@ describe('VS Code workbench (code-server)', { skip, timeout: 240_000 }, () => {
     await line.hover({ position: { x: 330, y: 8 } });
     const hover = page.locator('.monaco-hover').filter({ hasText: 'LAGAMC predicted labels' });
     await hover.waitFor({ state: 'visible', timeout: 30_000 });
-    assert.match((await hover.first().textContent()) ?? '', /weather/);
+    const text = (await hover.first().textContent()) ?? '';
+    assert.match(text, /weather/);
+    assert.match(text, /head p/); // the label head's probability beside the match score
     await page.waitForTimeout(800); // the hover fades in
     await page.screenshot({ path: join(screenshots, 'hover.png') });
   });
