@@ -19,6 +19,7 @@ import {
   VisibleRangesNotification,
   type InitializationOptions,
 } from '../server/protocol';
+import { labelConfidence } from '../engine/model/prediction';
 import { showReport } from './reportView';
 import { ModelStatus } from './statusBar';
 
@@ -132,7 +133,7 @@ export async function activate(context: ExtensionContext): Promise<void> {
         if (!text.trim() || !trusted()) return;
         const [p] = (await c.sendRequest(PredictRequest.method, { texts: [text] } satisfies PredictRequest.Params)) as PredictRequest.Result;
         // The label head's probability where the model has one: with constrained decoding every match scores 1.
-        const labels = p!.labels.map((l) => `${l.label} (${l.probability !== undefined ? `p ${l.probability.toFixed(2)}` : l.score.toFixed(2)})`).join(', ') || 'no label';
+        const labels = p!.labels.map((l) => `${l.label} (${labelConfidence(l)})`).join(', ') || 'no label';
         c.outputChannel.appendLine(`[Predict] ${text.slice(0, 200)}\n  → ${labels}`);
         for (const s of p!.sentences ?? []) c.outputChannel.appendLine(`  ${s.hallucinated ? '⚠ ' : ''}"${s.sentence}" → ${s.label} (${s.score.toFixed(2)})`);
         void window.showInformationMessage(`LAGAMC: ${labels}`);

@@ -3,7 +3,7 @@
 // label description above the threshold (hallucinations). Ranked by confidence, capped per file.
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver';
 import type { Example } from '../engine/data/example';
-import type { Prediction } from '../engine/model/prediction';
+import { labelConfidence, type Prediction } from '../engine/model/prediction';
 
 /** Texts predicted per file at most (larger files are checked on their first texts). */
 export const MAX_CHECKED_TEXTS = 2000;
@@ -33,7 +33,7 @@ export function modelDiagnostics(examples: readonly Example[], preds: readonly P
           severity: DiagnosticSeverity.Information,
           source: 'lagamc model',
           code: 'model-contradicts-gold',
-          message: `possible annotation error: the model predicts ${extra.map((l) => `${l.label} (${head ? `p ${(l.probability ?? 0).toFixed(2)}` : l.score.toFixed(2)})`).join(', ')} but the gold labels are ${ex.labels.join(', ') || 'none'} (${missed.map((m) => `${m}: ${head ? 'p ' : ''}${(p.scores[m] ?? 0).toFixed(2)}`).join(', ')})`,
+          message: `possible annotation error: the model predicts ${extra.map((l) => `${l.label} (${labelConfidence(l)})`).join(', ')} but the gold labels are ${ex.labels.join(', ') || 'none'} (${missed.map((m) => `${m}: ${head ? 'p ' : ''}${(p.scores[m] ?? 0).toFixed(2)}`).join(', ')})`,
         },
       });
     }

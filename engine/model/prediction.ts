@@ -9,6 +9,11 @@ export interface ScoredLabel {
   probability?: number;
 }
 
+/** A predicted label's confidence as shown to users: "p 0.80" (the head's probability) where there is one, else its score. */
+export function labelConfidence(l: ScoredLabel, digits = 2): string {
+  return l.probability !== undefined ? `p ${l.probability.toFixed(digits)}` : l.score.toFixed(digits);
+}
+
 /** One generated sentence and the label description it matched best. */
 export interface SentenceMatch {
   sentence: string;

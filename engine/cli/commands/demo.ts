@@ -9,6 +9,7 @@ import { demo as demoFiles } from '../../demo/paths';
 import { DEFAULT_ENCODER, loadEncoder } from '../../encoders/index';
 import { evaluateModel } from '../../model/evaluate';
 import { loadPredictor } from '../../model/load';
+import { labelConfidence } from '../../model/prediction';
 import { initBackend } from '../../tf/backend';
 import { trainLagamc } from '../../training/trainer';
 import { EXIT, num, str, type Command } from '../command';
@@ -63,7 +64,7 @@ export const demo: Command = {
       if (show > 0) io.out("\np: the label head's probability of a predicted label; each generated sentence shows its best label and cosine.");
       for (const [i, p] of predictions.slice(0, show).entries()) {
         const ex = test[i]!;
-        io.out(`\n"${ex.text}"\n  gold:      ${(ex.labels ?? []).join(', ') || '(none)'}\n  predicted: ${p.labels.map((l) => `${l.label} (${l.probability !== undefined ? `p ${fixed(l.probability, 2)}` : fixed(l.score, 2)})`).join(', ') || '(no label matched)'}`);
+        io.out(`\n"${ex.text}"\n  gold:      ${(ex.labels ?? []).join(', ') || '(none)'}\n  predicted: ${p.labels.map((l) => `${l.label} (${labelConfidence(l)})`).join(', ') || '(no label matched)'}`);
         for (const m of p.sentences ?? []) io.out(`  generated: "${m.sentence}" → ${m.label} ${fixed(m.score, 2)}${m.hallucinated ? ' (hallucinated: under the threshold, not used)' : ''}`);
       }
       io.out(`\ndone in ${((performance.now() - started) / 1000).toFixed(0)} s. Try: lagamc predict --model ${out} --text "My plug keeps going offline"`);
