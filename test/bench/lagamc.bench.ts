@@ -14,9 +14,7 @@
 // so two processes with disjoint BENCH_ONLY can run side by side. Each row names the commit it was
 // measured at; the commit line, that of the last write. The table is rewritten after every run.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { holdOut } from '../../engine/cli/commands/train';
 import { loadExamples } from '../../engine/data/dataset';
 import type { Example } from '../../engine/data/example';
@@ -37,6 +35,7 @@ import { TextFeatures } from '../../engine/models/compact/textFeatures';
 import { DEFAULT_CHAR_GRAMS, DEFAULT_EPOCHS, DEFAULT_HEAD_LEARNING_RATE, DEFAULT_LABEL_ROWS, DEFAULT_LEARNING_RATE, DEFAULT_ENCODER_DROPOUT, DEFAULT_GOLD_CONDITIONING, FORCE_LEVELS, HEAD_SHIFTS, MARGIN_WEIGHT, SVM_CS, SVM_DEV_THRESHOLDS, decodingName, svmDevScore, trainLagamc, type TrainOptions } from '../../engine/training/trainer';
 import { defaultThreads } from '../../engine/workers';
 import { hasShared, repoRoot, sharedPath } from '../helpers/shared';
+import { tempDir } from '../helpers/tempDir';
 import { commit, writeSection } from './report';
 
 if (!hasShared) {
@@ -106,10 +105,11 @@ ${rows.join('\n')}`,
  */
 async function run(name: string, set: LabelSet, text: string, train: Example[], dev: Example[], test: Example[], extra: Partial<TrainOptions> = {}, decodings: [string, Decoding][] = [], otherMode = false): Promise<void> {
   if (only && !only.some((o) => name.includes(o))) return;
-  const out = await mkdtemp(join(tmpdir(), 'lagamc-bench-'));
+  const root = tempDir('bench');
+  const out = join(root, 'model');
   // The model checks its label file at prediction time: runs whose descriptions are composed here
   // get a label file of their own.
-  const labelFile = text === readFileSync(set.file, 'utf8') ? set.file : join(out, '..', `${basename(out)}.labels.json`);
+  const labelFile = text === readFileSync(set.file, 'utf8') ? set.file : join(root, 'labels.json');
   if (labelFile !== set.file) writeFileSync(labelFile, text);
   const started = performance.now();
   const result = await trainLagamc(set, train, dev, encoder, { out, labelFile, labelFileText: text, encoderSpec: DEFAULT_ENCODER, epochs, cacheDir, onProgress: (e) => e.message && e.phase === 'evaluate' && console.error(`${name}: ${e.message}`), ...extra });

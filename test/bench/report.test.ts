@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tempDir } from '../helpers/tempDir';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { writeSection } from './report';
 
 test('writeSection replaces its own section, keeps the others and the hand-written Note: paragraphs', () => {
-  const file = join(mkdtempSync(join(tmpdir(), 'lagamc-report-')), 'BENCHMARKS.md');
+  const file = join(tempDir('report'), 'BENCHMARKS.md');
   writeFileSync(file, '# Benchmarks\n\n## A\n\nMachine: old.\n\nold body\n\n| a | 1 |\n\n## B\n\nMachine: b.\n\nNote: about B.\n\nB body\n');
   writeSection('A', 'npm run bench a', 'new A body\n\n| a | 2 |', file);
   let text = readFileSync(file, 'utf8');

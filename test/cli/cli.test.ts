@@ -2,8 +2,8 @@
 // and the acceptance runs (validate a broken file, stats on Reuters, eval on the fixture).
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { tempDir } from '../helpers/tempDir';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { runCli } from '../../engine/cli/cli';
@@ -16,7 +16,7 @@ async function run(...argv: string[]) {
   return { code, out, err };
 }
 
-const tmp = mkdtempSync(join(tmpdir(), 'lagamc-cli-'));
+const tmp = tempDir('cli');
 
 test('help lists every command; unknown commands and flags are usage errors (exit 2)', async () => {
   const help = await run('--help');

@@ -1,8 +1,8 @@
 // CSV/TSV datasets: RFC 4180 quoting, header detection, the label separator, and precise errors;
 // chunked streaming gives the same rows as one push.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { tempDir } from '../helpers/tempDir';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { CsvDatasetParser, type CsvOptions } from '../../engine/data/csv';
@@ -68,7 +68,7 @@ test('a file fed in arbitrary chunks parses exactly as in one piece, BOM include
     parser.end();
     assert.deepEqual(got, whole, `chunk size ${size}`);
   }
-  const file = join(mkdtempSync(join(tmpdir(), 'lagamc-csv-')), 'd.csv');
+  const file = join(tempDir('csv'), 'd.csv');
   writeFileSync(file, text);
   const streamed: Example[] = [];
   for await (const ex of readExamples(file)) streamed.push(ex);

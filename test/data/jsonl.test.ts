@@ -1,15 +1,15 @@
 // JSON Lines datasets: every problem reported with its line, range, code and field, and reading
 // continues past it; BOM and CRLF; streaming from disk gives the same examples as parsing in memory.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { tempDir } from '../helpers/tempDir';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadExamples, parseExamples, readExamples } from '../../engine/data/dataset';
 import type { DataDiagnostic } from '../../engine/data/diagnostics';
 import { parseLabelFile } from '../../engine/data/labels';
 
-const tmp = mkdtempSync(join(tmpdir(), 'lagamc-jsonl-'));
+const tmp = tempDir('jsonl');
 const collect = (text: string, file = 'd.jsonl', labels?: ReturnType<typeof parseLabelFile>) => {
   const diags: DataDiagnostic[] = [];
   const examples = parseExamples(text, file, { report: (d) => diags.push(d), ...(labels ? { labels } : {}) });

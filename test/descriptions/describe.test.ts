@@ -1,8 +1,8 @@
 // Label descriptions: the LLM prompt over a real local chat-completions server, answer cleaning,
 // offline composition on real data, checks, and byte-preserving edits of a commented label file.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tempDir } from '../helpers/tempDir';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { runCli } from '../../engine/cli/cli';
@@ -185,7 +185,7 @@ test('writing descriptions changes only their values: comments, formatting and o
 });
 
 test('lagamc describe: --dry-run changes nothing; a run fills missing descriptions and keeps a backup', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'lagamc-describe-'));
+  const dir = tempDir('describe');
   const file = join(dir, 'x.labels.jsonc');
   const original = readFileSync(demo.labels, 'utf8').replace(/"description": "The customer thanks[^"]*"/, '"description": null');
   writeFileSync(file, original);

@@ -1,8 +1,8 @@
 // The LLM client against a real local HTTP server through the real `openai` client: retries with
 // backoff, the call cap, timeouts, malformed answers, auth errors, the cache and the concurrency limit.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { tempDir } from '../helpers/tempDir';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { LlmClient, LlmError } from '../../engine/llm/client';
@@ -101,7 +101,7 @@ test('a refused key says how to set one and never shows the key; an unreachable 
 });
 
 test('the cache answers repeated requests without a call, and persists to its file', async () => {
-  const cacheFile = join(mkdtempSync(join(tmpdir(), 'lagamc-llm-')), 'cache.json');
+  const cacheFile = join(tempDir('llm'), 'cache.json');
   await withServer((_r, i) => ({ content: `answer ${i}` }), async (url, requests) => {
     const llm = new LlmClient({ baseURL: url, model: 'm', cacheFile });
     assert.equal(await llm.chat(ask), 'answer 0');

@@ -2,8 +2,8 @@
 // "lagamc-t5" model folder (label snapshot, PEFT adapter, manifest) that predict opens and runs,
 // and that refuses a changed label file like the compact model does.
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { tempDir } from '../helpers/tempDir';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadExamples } from '../../engine/data/dataset';
@@ -24,7 +24,7 @@ test('the prompt holds the instruction, the task and the text', () => {
 
 test('LoRA on a T5 base: trains, writes a lagamc-t5 folder, predicts, refuses a changed label file', needsShared, async () => {
   await initBackend();
-  const root = mkdtempSync(join(tmpdir(), 'lagamc-lora-'));
+  const root = tempDir('lora');
   const labels = join(root, 'x.labels.jsonc');
   copyFileSync(demo.labels, labels);
   const text = readFileSync(labels, 'utf8');

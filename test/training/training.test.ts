@@ -3,8 +3,8 @@
 // a cancel from a timer stops training mid-epoch, the decoding (forced labels or not) and head shift are chosen on dev, a model refuses a label file that changed since training,
 // and the default SVM head (its weight C chosen on dev) and the projection head (svm: false) each save what they read and predict dev as training scored it.
 import assert from 'node:assert/strict';
-import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { tempDir } from '../helpers/tempDir';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
@@ -138,7 +138,7 @@ function options(out: string, extra: Partial<TrainOptions> = {}): TrainOptions {
 }
 
 test("the matcher's adapter keeps the frozen encoder's cosines between the label descriptions and texts it never saw, unrelated ones included (so they still read as hallucinations)", async () => {
-  const out = join(mkdtempSync(join(tmpdir(), 'lagamc-guard-')), 'model');
+  const out = join(tempDir('guard'), 'model');
   await trainLagamc(set, train, dev, encoder, options(out, { epochs: 4 }));
   const weights = await LagamcWeights.load(out);
   const descriptions = set.labels.map((l) => l.description!);
@@ -159,7 +159,7 @@ test("the matcher's adapter keeps the frozen encoder's cosines between the label
 });
 
 test('a run cancelled after epoch 1 and resumed ends with exactly the weights of an uninterrupted run', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'lagamc-resume-'));
+  const root = tempDir('resume');
   await trainLagamc(set, train, dev, encoder, options(join(root, 'whole')));
   const controller = new AbortController();
   await assert.rejects(
@@ -178,7 +178,7 @@ test('a run cancelled after epoch 1 and resumed ends with exactly the weights of
 });
 
 test('a cancel that arrives from the event loop (Ctrl-C, a client request) stops training mid-epoch', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'lagamc-cancel-'));
+  const root = tempDir('cancel');
   const controller = new AbortController();
   let steps = 0;
   const out = join(root, 'model');
@@ -202,7 +202,7 @@ test('what a given decoding leaves open is chosen: a mode, forced labels or neit
 });
 
 test('the decoding (free, constrained or candidates, forced or not) and head shift are chosen on dev after training (best dev macro-F1, earlier pair on ties) and prediction applies them; a fixed shift leaves only the decoding to choose', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'lagamc-shift-'));
+  const root = tempDir('shift');
   const out = join(root, 'model');
   const tried = new Map<string, number>();
   const result = await trainLagamc(set, train, dev, encoder, options(out, { epochs: 3, onProgress: (e) => {
@@ -247,7 +247,7 @@ test('the decoding (free, constrained or candidates, forced or not) and head shi
 });
 
 test('--select jaccard: the epoch, decoding and head shift are those of the best dev Jaccard index, named in the manifest; resuming with another metric is refused', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'lagamc-select-'));
+  const root = tempDir('select');
   const out = join(root, 'model');
   const tried = new Map<string, number>();
   const result = await trainLagamc(set, train, dev, encoder, options(out, { epochs: 2, select: 'jaccard', onProgress: (e) => {
@@ -273,7 +273,7 @@ test('--select jaccard: the epoch, decoding and head shift are those of the best
 });
 
 test('predict refuses a model whose label file changed since training', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'lagamc-labels-'));
+  const root = tempDir('labels');
   const labels = join(root, 'x.labels.jsonc');
   copyFileSync(demo.labels, labels);
   const out = join(root, 'model');
@@ -300,7 +300,7 @@ test('predict refuses a model whose label file changed since training', async ()
 
 test('the default head is the scaled SVM margins (svm.json written, over terms and char n-grams, C chosen on dev, no projection, biases held at 0, candidates decoding: only labels the head holds); with svm: false it is the trained projection; predictions report the head\'s probabilities; each saved model predicts dev as training scored it', async () => {
   for (const svmHead of [true, false]) {
-    const out = join(mkdtempSync(join(tmpdir(), 'lagamc-svm-')), 'model');
+    const out = join(tempDir('svm'), 'model');
     const result = await trainLagamc(set, train, dev, encoder, options(out, { epochs: 2, headShift: 0, ...(svmHead ? { decoding: { candidates: true } } : { svm: false }) }));
     assert.equal(existsSync(join(out, 'svm.json')), svmHead);
     const weights = await LagamcWeights.load(out);
@@ -387,7 +387,7 @@ test('the default head is the scaled SVM margins (svm.json written, over terms a
 });
 
 test('a model without label head trains free decoding only, and refuses candidates decoding and forced labels naming its folder', async () => {
-  const out = join(mkdtempSync(join(tmpdir(), 'lagamc-headless-')), 'model');
+  const out = join(tempDir('headless'), 'model');
   const result = await trainLagamc(set, train, dev, encoder, options(out, { epochs: 1, labelHead: 0 }));
   assert.deepEqual(result.decoding, {});
   const predictor = await loadPredictor(out);

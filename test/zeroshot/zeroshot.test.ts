@@ -2,8 +2,7 @@
 // the real `openai` client (malformed and slow answers, budget), ranking metrics, and training from
 // a simulated judge (gold labels, 15% of scores flipped) beating the untrained base encoder.
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tempDir } from '../helpers/tempDir';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { runCli } from '../../engine/cli/cli';
@@ -106,7 +105,7 @@ test('trained from a simulated judge, the bi-encoder ranks better than the base 
 
 test('lagamc zeroshot: the estimate is printed, the budget caps requests, and the model predicts without the LLM', async () => {
   const server = await startFakeOpenAI(simulatedJudge(train, 0.15));
-  const out = join(mkdtempSync(join(tmpdir(), 'lagamc-zs-')), 'model');
+  const out = join(tempDir('zs'), 'model');
   let stdout = '';
   let stderr = '';
   const io = { out: (t: string) => (stdout += t + '\n'), err: (t: string) => (stderr += t + '\n'), interactive: false };
