@@ -153,7 +153,7 @@ test('required sentences must all be written before the end, in any order, besid
   g.dispose();
 });
 
-test('decoding ends before a repeated sentence when given the sentence-end token', async () => {
+test('decoding ends before a repeated sentence, and drops a sentence cut by the length limit, when given the sentence-end token', async () => {
   // A decoder whose next token depends only on the previous one (update gate shut, candidate state
   // ≈ one-hot of the previous token, output = a transition table): BOS → 5 → 4 (".") → 6 → 4 → 6 → …,
   // the sentences [5], [6], [6], [6], …
@@ -169,6 +169,10 @@ test('decoding ends before a repeated sentence when given the sentence-end token
   const loop = [5, 4, 6, 4, 6, 4, 6, 4, 6, 4, 6, 4];
   assert.deepEqual(await g.decode(x), [loop, loop]);
   assert.deepEqual(await g.decode(x, { sentenceEnd: 4 }), [[5, 4, 6, 4], [5, 4, 6, 4]]);
+  // Cut by the length limit inside the second sentence: the unfinished sentence is dropped.
+  assert.deepEqual(await g.decode(x, { maxLength: 3 }), [[5, 4, 6], [5, 4, 6]]);
+  assert.deepEqual(await g.decode(x, { sentenceEnd: 4, maxLength: 3 }), [[5, 4], [5, 4]]);
+  assert.deepEqual(await g.decode(x, { sentenceEnd: 4, maxLength: 1 }), [[5], [5]], 'no sentence ended: kept as written');
   x.dispose();
   g.dispose();
 });

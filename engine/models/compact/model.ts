@@ -355,9 +355,13 @@ export class CompactGenerator {
       tf.dispose(Object.values(s));
     }
     return finished.map((f, i) => {
-      // Inputs cut by the length limit fall back to their best unfinished hypothesis.
-      const pool = f.length ? f : beams[i]!.map((b) => ({ ...b, score: b.score / Math.max(1, b.ids.length) ** penalty }));
-      return pool.reduce((a, b) => (b.score > a.score ? b : a), { ids: [], score: -Infinity, row: -1 }).ids;
+      if (f.length) return f.reduce((a, b) => (b.score > a.score ? b : a)).ids;
+      // An input cut by the length limit falls back to its best unfinished hypothesis, less its
+      // unfinished last sentence when an earlier one ended (`sentenceEnd`).
+      const scored = beams[i]!.map((b) => ({ ids: b.ids, score: b.score / Math.max(1, b.ids.length) ** penalty }));
+      const { ids } = scored.reduce((a, b) => (b.score > a.score ? b : a), { ids: [] as number[], score: -Infinity });
+      const end = opts.sentenceEnd === undefined ? -1 : ids.lastIndexOf(opts.sentenceEnd);
+      return end < 0 ? ids : ids.slice(0, end + 1);
     });
   }
 
