@@ -58,9 +58,12 @@ import { labelBalanceWeights } from './labelBalance';
 import { priorLogits } from './labelHeadLoss';
 import { drawLabels, labelRows } from './labelRows';
 import { targetText, writableSentences, writtenLabels, type TargetMode } from './targets';
+import { averageDecay, updateAverage } from './weightAverage';
 
 export const DEFAULT_TOKEN_BUDGET = 8192;
 export const DEFAULT_EPOCHS = 10;
+/** Epochs that the averaged weights span (weightAverage.ts). */
+export const DEFAULT_AVERAGE_EPOCHS = 1;
 export const DEFAULT_CHAR_GRAMS = 30_000;
 export const DEFAULT_LEARNING_RATE = 6e-3;
 /** The label head (and its TF-IDF projection) learns faster than the decoder: its rare labels need it. */
@@ -176,6 +179,8 @@ export interface TrainOptions {
   labelRows?: number;
   /** Threads computing each step and generating the dev texts (gradientThreads.ts, generationThreads.ts; default: the cores, at most 4). */
   threads?: number;
+  /** Epochs that the averaged weights span (weightAverage.ts; default 1; 0: the last step's weights). */
+  averageEpochs?: number;
   /** Fixed head shift (model.ts `condition`) instead of the one chosen on dev among HEAD_SHIFTS. */
   headShift?: number;
   /** Exponent α of the rare-label example weights in the cross-entropy (labelBalance.ts; default 0.5). */
@@ -286,6 +291,11 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
   // labels stricter than their SVMs' own threshold m = 0, and the head lost them (README).
   const rateScale = variables.map((v) => (svm && v === weights.generator.params.bl ? 0 : head.has(v) ? (opts.headLearningRate ?? DEFAULT_HEAD_LEARNING_RATE) / learningRate : 1));
   const optimizer = new AdamW(variables, { learningRate, totalSteps: epochs * stepsPerEpoch, rateScale });
+  // Dev scores and the saved model use the averaged weights (weightAverage.ts), starting from the initial ones.
+  const decay = averageDecay(opts.averageEpochs ?? DEFAULT_AVERAGE_EPOCHS, stepsPerEpoch);
+  const averaged = decay > 0 ? LagamcWeights.create(config, adapterRank) : null;
+  if (averaged) updateAverage(averaged.variables, weights.variables, 0);
+  const scored = averaged ?? weights;
   // Epochs are scored with the first of the decodings tried after training.
   const choices = decodingChoices(opts.decoding ?? {}, labelHead);
   let decoding = choices[0]!;
@@ -296,9 +306,11 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
   let sinceBest = 0;
   let secondsBefore = 0;
   if (resumed) {
-    const saved = await LagamcWeights.load(checkpointDir);
-    tf.tidy(() => weights.variables.forEach((v, i) => v.assign(saved.variables[i]!)));
-    saved.dispose();
+    for (const [into, dir] of [[weights, checkpointDir], ...(averaged ? [[averaged, join(checkpointDir, 'average')] as const] : [])] as const) {
+      const saved = await LagamcWeights.load(dir);
+      updateAverage(into.variables, saved.variables, 0);
+      saved.dispose();
+    }
     if (lambda.rho && resumed.lambdaReference) lambda.reference = resumed.lambdaReference;
     const rho = JSON.parse(await readFile(join(checkpointDir, 'lambda.json'), 'utf8')) as { rho: number | null };
     if (lambda.rho && rho.rho !== null) lambda.rho.assign(tf.scalar(rho.rho));
@@ -373,6 +385,7 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
         const { grads, parts } = await threads.gradients(shard);
         optimizer.apply(grads);
         tf.dispose(grads);
+        if (averaged) updateAverage(averaged.variables, weights.variables, decay);
         sums.total += parts.total;
         sums.ce += parts.ce;
         sums.cos += parts.cos;
@@ -394,7 +407,7 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
           etaSeconds: (elapsed / doneHere) * (epochs * batches.length - done),
         });
       }
-      const { report, score, hallucinationRate } = await devReport(weights, settings.headShift ?? 0);
+      const { report, score, hallucinationRate } = await devReport(scored, settings.headShift ?? 0);
       const n = batches.length;
       const record = { epoch, loss: sums.total / n, ce: sums.ce / n, cos: sums.cos / n, ...(labelHead > 0 ? { labelHead: sums.labelHead / n } : {}), lambda: lambda.value, devMicroF1: report.micro.f1, devMacroF1: report.macro.f1, devScore: score, devHallucinationRate: hallucinationRate, seconds: secondsBefore + (performance.now() - started) / 1000 };
       await appendLog(opts.out, record);
@@ -405,11 +418,12 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
         bestDev = report;
         sinceBest = 0;
         opts.onProgress?.({ phase: 'save', fraction: (epoch / epochs) * 0.9, epoch, epochs, message: `saving epoch ${epoch} (best dev ${metric.name} so far)` });
-        await weights.save(opts.out);
+        await scored.save(opts.out);
         await writeJsonAtomic(join(opts.out, 'report-dev.json'), { epoch, ...report, hallucinationRate: record.devHallucinationRate });
-        await writeManifest(opts.out, { format: 'lagamc-model', version: 1, kind: LAGAMC_KIND, createdAt: new Date().toISOString(), labels: names, settings, training: { bestEpoch, select, devScore: bestScore, devMacroF1: report.macro.f1, lambda: lambda.value, epochs: epoch, seconds: record.seconds, examples: train.length, ...(svmC !== null ? { svmC } : {}) } });
+        await writeManifest(opts.out, { format: 'lagamc-model', version: 1, kind: LAGAMC_KIND, createdAt: new Date().toISOString(), labels: names, settings, training: { bestEpoch, select, devScore: bestScore, devMacroF1: report.macro.f1, lambda: lambda.value, epochs: epoch, averageEpochs: opts.averageEpochs ?? DEFAULT_AVERAGE_EPOCHS, seconds: record.seconds, examples: train.length, ...(svmC !== null ? { svmC } : {}) } });
       } else sinceBest++;
       await weights.save(checkpointDir);
+      if (averaged) await averaged.save(join(checkpointDir, 'average'));
       await writeJsonAtomic(join(checkpointDir, 'lambda.json'), { rho: lambda.rho ? lambda.rho.dataSync()[0]! : null });
       const state = optimizer.state();
       const checkpoint: Checkpoint = { epoch, bestEpoch, select, bestScore, sinceBest, seconds: record.seconds, lambdaReference: lambda.reference, optimizer: { step: state.step, m: state.m.map(float32ToBase64), v: state.v.map(float32ToBase64) } };
@@ -450,6 +464,7 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
     await threads?.close();
     await generation?.close();
     weights.dispose();
+    averaged?.dispose();
     optimizer.dispose();
     lambda.dispose();
   }

@@ -170,11 +170,24 @@ test('a run cancelled after epoch 1 and resumed ends with exactly the weights of
   const resumed = await trainLagamc(set, train, dev, encoder, options(join(root, 'parts'), { resume: true, onProgress: (e) => e.message && events.push(e.message) }));
   assert.ok(events.some((m) => /^resuming after epoch 1/.test(m)), events.join('\n'));
   assert.equal(resumed.epochsRun, 2);
-  const weights = (dir: string) => JSON.parse(readFileSync(join(root, dir, 'checkpoint', 'generator.json'), 'utf8')).weights;
-  assert.deepEqual(weights('parts'), weights('whole'));
+  // The last step's weights, their average, and the saved model (the average at the best epoch).
+  const weights = (dir: string, file: string) => JSON.parse(readFileSync(join(root, dir, file), 'utf8')).weights;
+  for (const file of ['checkpoint/generator.json', 'checkpoint/average/generator.json', 'generator.json']) assert.deepEqual(weights('parts', file), weights('whole', file), file);
   const log = readFileSync(join(root, 'parts', 'train-log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   assert.deepEqual(log.map((r) => r.epoch), [1, 2]);
   assert.ok(log.every((r) => r.lambda > 0 && r.lambda < 1));
+});
+
+test("the saved model holds the averaged weights (the last step's without averaging)", async () => {
+  const root = tempDir('average');
+  const weights = (dir: string, file: string) => JSON.parse(readFileSync(join(root, dir, file), 'utf8')).weights;
+  await trainLagamc(set, train, dev, encoder, options(join(root, 'averaged'), { epochs: 1 }));
+  await trainLagamc(set, train, dev, encoder, options(join(root, 'last'), { epochs: 1, averageEpochs: 0 }));
+  assert.deepEqual(weights('averaged', 'generator.json'), weights('averaged', 'checkpoint/average/generator.json'));
+  assert.notDeepEqual(weights('averaged', 'generator.json'), weights('averaged', 'checkpoint/generator.json'));
+  assert.deepEqual(weights('averaged', 'checkpoint/generator.json'), weights('last', 'checkpoint/generator.json'), 'averaging does not change training');
+  assert.deepEqual(weights('last', 'generator.json'), weights('last', 'checkpoint/generator.json'));
+  assert.ok(!existsSync(join(root, 'last', 'checkpoint', 'average')));
 });
 
 test('a cancel that arrives from the event loop (Ctrl-C, a client request) stops training mid-epoch', async () => {

@@ -13,7 +13,7 @@ import type { ProgressEvent } from '../../progress';
 import { seededRng, shuffle } from '../../random';
 import { initBackend } from '../../tf/backend';
 import { trainLora } from '../../training/loraTrainer';
-import { DEFAULT_CHAR_GRAMS, DEFAULT_EPOCHS, DEFAULT_HEAD_LEARNING_RATE, DEFAULT_LABEL_ROWS, DEFAULT_LEARNING_RATE, HEAD_SHIFTS, SVM_CS, decodingName, trainLagamc, type TrainOptions, type TrainResult } from '../../training/trainer';
+import { DEFAULT_CHAR_GRAMS, DEFAULT_AVERAGE_EPOCHS, DEFAULT_EPOCHS, DEFAULT_HEAD_LEARNING_RATE, DEFAULT_LABEL_ROWS, DEFAULT_LEARNING_RATE, HEAD_SHIFTS, SVM_CS, decodingName, trainLagamc, type TrainOptions, type TrainResult } from '../../training/trainer';
 import { EXIT, UsageError, flag, jsonOption, num, required, str, type Command, type Io, type Values } from '../command';
 import { pct } from '../format';
 import { csvFlags, csvOptions, decodingFlags, decodingOptions } from './shared';
@@ -55,6 +55,7 @@ export const trainOptions = {
   rank: { type: 'string', placeholder: 'N', description: 'LoRA rank with --base (default 2)' },
   epochs: { type: 'string', placeholder: 'N', description: `most epochs (default ${DEFAULT_EPOCHS}; early stopping after 4 without dev improvement)` },
   'batch-size': { type: 'string', placeholder: 'N', description: 'most examples per step (default 128; long targets get fewer: at most 8,192 target tokens per step)' },
+  'average-epochs': { type: 'string', placeholder: 'N', description: `dev scores and the saved model use the weights averaged over about the last N epochs (default ${DEFAULT_AVERAGE_EPOCHS}; 0 = the last step's weights)` },
   'learning-rate': { type: 'string', placeholder: 'X', description: `peak AdamW learning rate (default ${DEFAULT_LEARNING_RATE}; 0.001 with --base)` },
   'head-shift': { type: 'string', placeholder: 'X', description: `fix the shift added to the label head's logits before the decoder reads them (default: chosen on dev among ${HEAD_SHIFTS.join(', ')})` },
   'head-learning-rate': { type: 'string', placeholder: 'X', description: `peak learning rate of the label head and its TF-IDF projection (default ${DEFAULT_HEAD_LEARNING_RATE})` },
@@ -107,6 +108,7 @@ export async function runTraining(values: Values, io: Io, signal: AbortSignal): 
     select,
     epochs: num(values, 'epochs', DEFAULT_EPOCHS, { min: 1, integer: true }),
     batchSize: num(values, 'batch-size', 128, { min: 1, integer: true }),
+    averageEpochs: num(values, 'average-epochs', DEFAULT_AVERAGE_EPOCHS, { min: 0 }),
     learningRate: num(values, 'learning-rate', DEFAULT_LEARNING_RATE, { min: 0 }),
     headLearningRate: num(values, 'head-learning-rate', DEFAULT_HEAD_LEARNING_RATE, { min: 0 }),
     bagTerms: num(values, 'bag-terms', 10_000, { min: 0, integer: true }),
