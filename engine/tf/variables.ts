@@ -10,3 +10,8 @@ export function variableValues(variables: readonly tf.Variable[]): Float32Array[
 export function assignValues(variables: readonly tf.Variable[], values: readonly Float32Array[]): void {
   tf.tidy(() => variables.forEach((v, i) => v.assign(tf.tensor(values[i]!, v.shape))));
 }
+
+/** Sets each variable of `into` to the value of the variable at its index in `from` (same shapes). */
+export function copyVariables(into: readonly tf.Variable[], from: readonly tf.Variable[]): void {
+  tf.tidy(() => into.forEach((v, i) => v.assign(from[i]!)));
+}

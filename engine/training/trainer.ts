@@ -48,6 +48,7 @@ import { Vocab } from '../models/compact/vocab';
 import type { ProgressListener } from '../progress';
 import { seededRng } from '../random';
 import { registerGradients } from '../tf/gradients';
+import { copyVariables } from '../tf/variables';
 import { defaultThreads } from '../workers';
 import { LambdaWeight } from './hybridLoss';
 import { GradientThreads } from './gradientThreads';
@@ -294,7 +295,7 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
   // Dev scores and the saved model use the averaged weights (weightAverage.ts), starting from the initial ones.
   const decay = averageDecay(opts.averageEpochs ?? DEFAULT_AVERAGE_EPOCHS, stepsPerEpoch);
   const averaged = decay > 0 ? LagamcWeights.create(config, adapterRank) : null;
-  if (averaged) updateAverage(averaged.variables, weights.variables, 0);
+  if (averaged) copyVariables(averaged.variables, weights.variables);
   const scored = averaged ?? weights;
   // Epochs are scored with the first of the decodings tried after training.
   const choices = decodingChoices(opts.decoding ?? {}, labelHead);
@@ -308,7 +309,7 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
   if (resumed) {
     for (const [into, dir] of [[weights, checkpointDir], ...(averaged ? [[averaged, join(checkpointDir, 'average')] as const] : [])] as const) {
       const saved = await LagamcWeights.load(dir);
-      updateAverage(into.variables, saved.variables, 0);
+      copyVariables(into.variables, saved.variables);
       saved.dispose();
     }
     if (lambda.rho && resumed.lambdaReference) lambda.reference = resumed.lambdaReference;

@@ -1,7 +1,7 @@
 // Exponential moving average of the trained weights (Polyak averaging). Dev scores, early stopping
 // and the model folder use the average, not the last step's weights: on CAVES the dev macro-F1 of
 // the last step's weights swung by up to 4 points between consecutive epochs, so selection picked
-// a lucky epoch (BENCHMARKS.md).
+// a lucky epoch (BENCHMARKS.md, the note on averaging).
 import * as tf from '@tensorflow/tfjs-core';
 
 /**
