@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import { parseLabelFile } from '../../engine/data/labels';
 import { LagamcWeights } from '../../engine/model/lagamc/folder';
 import { GenerationThreads, generationRanges } from '../../engine/model/lagamc/generationThreads';
-import { decodeOptions, generateTexts, labelConstraint, labelVerbatim, type GeneratorInputs } from '../../engine/model/lagamc/predictor';
+import { decodeOptions, generateTexts, labelConstraint, labelProbabilities, labelVerbatim, type GeneratorInputs } from '../../engine/model/lagamc/predictor';
 import type { Decoding } from '../../engine/model/prediction';
 import type { CompactConfig } from '../../engine/models/compact/model';
 import { Vocab } from '../../engine/models/compact/vocab';
@@ -52,7 +52,7 @@ test('generation ranges end at multiples of the batch, near even shares of the r
 
 test('generation threads write what one thread writes, with the weights they are given each time', async () => {
   const x = inputs();
-  const one = (w: LagamcWeights, d: Decoding, shift: number) => generateTexts(w, vocab, labelVerbatim(set, 'descriptions'), x, decodeOptions(d, vocab, () => labelConstraint(set, vocab, 'descriptions')), shift);
+  const one = (w: LagamcWeights, d: Decoding, shift: number) => generateTexts(w, vocab, labelVerbatim(set, 'descriptions'), x, decodeOptions(d, vocab, () => labelConstraint(set, vocab, 'descriptions')), shift).then((g) => g.texts);
   const pool = await GenerationThreads.start(3, { config, adapterRank: 2, vocab: vocab.tokens, set, mode: 'descriptions' });
   try {
     for (const [d, shift] of [[{}, 0], [{ candidates: true, force: 0.7 }, 1], [{ constrained: true }, 0]] as [Decoding, number][]) {
@@ -79,4 +79,16 @@ test('an aborted generation rejects with the abort, and the pool still closes', 
   } finally {
     await pool.close();
   }
+});
+
+test('generation returns the head probabilities it read, those of labelProbabilities at its shift', async () => {
+  const x = inputs();
+  for (const shift of [0, 2]) {
+    const g = await generateTexts(weights, vocab, labelVerbatim(set, 'descriptions'), x, decodeOptions({ candidates: true }, vocab, () => labelConstraint(set, vocab, 'descriptions')), shift);
+    assert.equal(g.texts.length, rows);
+    assert.deepEqual(g.probabilities, await labelProbabilities(weights, x, shift));
+  }
+  const p0 = (await labelProbabilities(weights, x, 0))!;
+  const p2 = (await labelProbabilities(weights, x, 2))!;
+  assert.ok(p2.every((p, i) => p > p0[i]!), 'a shift raises every probability');
 });

@@ -32,7 +32,7 @@ port.on('message', async (m: ToGenerationThread) => {
       return;
     }
     const decode = decodeOptions(m.decoding, s.vocab, () => (s.constraint ??= labelConstraint(s.setup.set, s.vocab, s.setup.mode)));
-    const texts = await generateTexts(s.weights, s.vocab, s.verbatim, m.inputs, decode, m.headShift);
+    const { texts } = await generateTexts(s.weights, s.vocab, s.verbatim, m.inputs, decode, m.headShift);
     port.postMessage({ kind: 'texts', texts } satisfies FromGenerationThread);
   } catch (e) {
     port.postMessage(workerError(e) satisfies FromGenerationThread);

@@ -81,24 +81,33 @@ export function generatorInputs(texts: readonly string[], vectors: Float32Array,
 /** Rows generated together (generateTexts). */
 export const GENERATION_BATCH = 128;
 
+/** What generateTexts writes: each text's generation, and the head's probabilities it read (rows × labels), null without a head. */
+export interface Generated {
+  texts: string[];
+  probabilities: Float32Array | null;
+}
+
 /** Generated text for each text (batched; `signal` is checked before each batch), with verbatim label sentences in their own spelling. */
-export async function generateTexts(weights: LagamcWeights, vocab: Vocab, verbatim: VerbatimSentences, inputs: GeneratorInputs, decode: GeneratorDecoding = {}, headShift = 0, opts: { batchSize?: number; signal?: AbortSignal } = {}): Promise<string[]> {
+export async function generateTexts(weights: LagamcWeights, vocab: Vocab, verbatim: VerbatimSentences, inputs: GeneratorInputs, decode: GeneratorDecoding = {}, headShift = 0, opts: { batchSize?: number; signal?: AbortSignal } = {}): Promise<Generated> {
   const batchSize = opts.batchSize ?? GENERATION_BATCH;
   const rows = inputs.vectors.length / inputs.dim;
   const { labels } = weights.generator.config;
   if ((decode.headCandidates || decode.force !== undefined) && labels === 0) throw new Error(`${decode.headCandidates ? 'candidates decoding needs' : 'forced labels need'} the generator's label head, and this model has none (trained with --label-head 0)`);
-  const out: string[] = [];
+  const texts: string[] = [];
+  const probabilities = labels ? new Float32Array(rows * labels) : null;
   for (let start = 0; start < rows; start += batchSize) {
     opts.signal?.throwIfAborted();
     const x = conditionRows(weights, inputs, start, Math.min(batchSize, rows - start), headShift);
     try {
-      const p = decode.headCandidates || decode.force !== undefined ? await headProbabilities(x, labels) : null;
-      for (const ids of await weights.generator.decode(x, p ? { ...decode, ...headConstraints(p, labels, decode) } : decode)) out.push(verbatim.restore(vocab.decode(ids)));
+      const p = probabilities ? await headProbabilities(x, labels) : null;
+      if (p) probabilities!.set(p, start * labels);
+      const constraints = p && (decode.headCandidates || decode.force !== undefined) ? headConstraints(p, labels, decode) : {};
+      for (const ids of await weights.generator.decode(x, { ...decode, ...constraints })) texts.push(verbatim.restore(vocab.decode(ids)));
     } finally {
       x.dispose();
     }
   }
-  return out;
+  return { texts, probabilities };
 }
 
 /** The generator's conditioning vectors of input rows start … start + n − 1. */
@@ -211,7 +220,7 @@ export class LagamcPredictor implements Predictor {
     return generatorInputs(texts, x, this.encoder.dim, this.features, this.svm);
   }
 
-  private async generateFrom(inputs: GeneratorInputs, opts: PredictOptions): Promise<string[]> {
+  private async generateFrom(inputs: GeneratorInputs, opts: PredictOptions): Promise<Generated> {
     const decode = decodeOptions({ ...this.settings.decoding, ...opts.decoding }, this.vocab, () => this.constraint);
     if ((decode.headCandidates || decode.force !== undefined) && !this.weights.generator.config.labels) throw new Error(`${this.dir}: ${decode.headCandidates ? 'candidates decoding needs' : 'forced labels need'} the generator's label head, and this model has none (trained with --label-head 0)`);
     return generateTexts(this.weights, this.vocab, this.verbatim, inputs, decode, this.settings.headShift ?? 0, opts.signal ? { signal: opts.signal } : {});
@@ -219,15 +228,14 @@ export class LagamcPredictor implements Predictor {
 
   /** Generated text for each input text. */
   async generate(texts: readonly string[], opts: PredictOptions = {}): Promise<string[]> {
-    return this.generateFrom(await this.inputs(texts, opts), opts);
+    return (await this.generateFrom(await this.inputs(texts, opts), opts)).texts;
   }
 
   async predict(texts: readonly string[], opts: PredictOptions = {}): Promise<Prediction[]> {
-    const inputs = await this.inputs(texts, opts);
-    const matched = await this.matcher.match(await this.generateFrom(inputs, opts), opts.signal ? { signal: opts.signal } : {});
+    const { texts: generated, probabilities } = await this.generateFrom(await this.inputs(texts, opts), opts);
+    const matched = await this.matcher.match(generated, opts.signal ? { signal: opts.signal } : {});
     const predictions = this.settings.fallback ? withFallback(matched) : matched;
-    const p = await labelProbabilities(this.weights, inputs, this.settings.headShift ?? 0);
-    return p ? withHeadProbabilities(predictions, this.labels, p) : predictions;
+    return probabilities ? withHeadProbabilities(predictions, this.labels, probabilities) : predictions;
   }
 
   dispose(): void {
