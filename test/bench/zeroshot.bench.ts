@@ -48,7 +48,7 @@ const BUDGET = 2000;
 // The LAGAMC reference's training is capped so each corpus stays within minutes of CPU.
 const LAGAMC_TRAIN = 8000;
 const LAGAMC_DEV = 1000;
-// BENCH_EPOCHS caps its epochs (default 4; the trainer's own default is 12).
+// BENCH_EPOCHS caps its epochs (default 4; the trainer's own default is DEFAULT_EPOCHS).
 const LAGAMC_EPOCHS = Number(process.env.BENCH_EPOCHS ?? 4);
 const rows: string[] = [];
 
