@@ -37,7 +37,7 @@ import { DEFAULT_SELECTION, SELECTION_METRICS, type SelectionMetric } from '../m
 import { adaptEncoder } from '../encoders/adapter';
 import { LAGAMC_KIND, LagamcWeights, labelsHash, saveLabelSnapshot, saveLinearSvm, saveTextFeatures, saveVocab, type LagamcSettings } from '../model/lagamc/folder';
 import { GenerationThreads, generationRanges } from '../model/lagamc/generationThreads';
-import { labelProbabilities, withFallback, withHeadProbabilities, type GeneratorInputs } from '../model/lagamc/predictor';
+import { withFallback, withHeadProbabilities, type GeneratorInputs } from '../model/lagamc/predictor';
 import type { Decoding } from '../model/prediction';
 import { readManifest, writeManifest } from '../model/manifest';
 import { DEFAULT_SIZES, encoderInput, type CompactConfig } from '../models/compact/model';
@@ -331,9 +331,9 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
   const matcherFor = (w: LagamcWeights) => Matcher.create(writtenLabels(set, mode), adaptEncoder(encoder, w.adapter), opts.threshold !== undefined ? { threshold: opts.threshold } : {});
   // Dev predictions: real generation (on every thread: generationThreads.ts), then matching.
   const devReport = async (w: LagamcWeights, headShift: number, d: Decoding = decoding) => {
-    const matched = await (await matcherFor(w)).match(await generation!.generate(w, devInputs, d, headShift, opts.signal));
+    const { texts, probabilities } = await generation!.generate(w, devInputs, d, headShift, opts.signal);
+    const matched = await (await matcherFor(w)).match(texts);
     const kept = settings.fallback ? withFallback(matched) : matched;
-    const probabilities = await labelProbabilities(w, devInputs, headShift);
     const preds = probabilities ? withHeadProbabilities(kept, names, probabilities) : kept;
     const report = evaluate(gold, preds.map((p) => p.labels.map((l) => l.label)), { labels: names, scores: preds.map((p) => p.scores) });
     const sentences = preds.reduce((s, p) => s + (p.sentences?.length ?? 0), 0);

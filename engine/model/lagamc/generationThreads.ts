@@ -15,7 +15,7 @@ import { variableValues } from '../../tf/variables';
 import { WorkerChannel, startThreads, type WorkerError } from '../../workers';
 import type { Decoding } from '../prediction';
 import type { LagamcWeights } from './folder';
-import { GENERATION_BATCH, decodeOptions, generateTexts, labelConstraint, labelVerbatim, type GeneratorInputs } from './predictor';
+import { GENERATION_BATCH, decodeOptions, generateTexts, labelConstraint, labelVerbatim, type Generated, type GeneratorInputs } from './predictor';
 import type { VerbatimSentences } from './verbatim';
 
 /** What a generation thread needs besides the weights' values. */
@@ -32,7 +32,7 @@ export type ToGenerationThread =
   | { kind: 'load'; values: Float32Array[] }
   | { kind: 'generate'; inputs: GeneratorInputs; decoding: Decoding; headShift: number };
 
-export type FromGenerationThread = { kind: 'ready' } | { kind: 'texts'; texts: string[] } | WorkerError;
+export type FromGenerationThread = { kind: 'ready' } | ({ kind: 'texts' } & Generated) | WorkerError;
 
 type GenerationThread = WorkerChannel<ToGenerationThread, FromGenerationThread>;
 
@@ -94,15 +94,16 @@ export class GenerationThreads {
 
   /**
    * Generated text for each row of `inputs` with `weights` (LagamcWeights.create(setup.config,
-   * setup.adapterRank) or a loaded copy of them), as generateTexts would write it on one thread.
+   * setup.adapterRank) or a loaded copy of them), and the head probabilities it read, as
+   * generateTexts would return them on one thread.
    * The threads are given the weights' current values first. An abort of `signal` rejects at once
    * (checked before each of this thread's batches, and while it waits for the others); the threads
    * then still finish their rows, so the pool is only fit to be closed.
    */
-  async generate(weights: LagamcWeights, inputs: GeneratorInputs, decoding: Decoding, headShift: number, signal?: AbortSignal): Promise<string[]> {
+  async generate(weights: LagamcWeights, inputs: GeneratorInputs, decoding: Decoding, headShift: number, signal?: AbortSignal): Promise<Generated> {
     const rows = inputs.vectors.length / inputs.dim;
     const [mine, ...theirs] = generationRanges(rows, this.threads.length + 1);
-    if (!mine) return [];
+    if (!mine) return { texts: [], probabilities: null };
     if (theirs.length) {
       const values = variableValues(weights.variables);
       await Promise.all(theirs.map((_, i) => this.threads[i]!.request({ kind: 'load', values })));
@@ -111,10 +112,13 @@ export class GenerationThreads {
     // so a local failure must not leave its rejection (a closed pool's) unhandled.
     const remote = Promise.all(theirs.map(([start, end], i) => this.threads[i]!.request({ kind: 'generate', inputs: sliceInputs(inputs, start, end), decoding, headShift })));
     remote.catch(() => {});
-    const { texts: local } = await generateTexts(weights, this.vocab, this.verbatim, sliceInputs(inputs, ...mine), decodeOptions(decoding, this.vocab, () => (this.constraint ??= labelConstraint(this.setup.set, this.vocab, this.setup.mode))), headShift, signal ? { signal } : {});
-    const texts = [...local];
-    for (const answer of await untilAborted(remote, signal)) if (answer.kind === 'texts') texts.push(...answer.texts);
-    return texts;
+    const local = await generateTexts(weights, this.vocab, this.verbatim, sliceInputs(inputs, ...mine), decodeOptions(decoding, this.vocab, () => (this.constraint ??= labelConstraint(this.setup.set, this.vocab, this.setup.mode))), headShift, signal ? { signal } : {});
+    const parts = [local];
+    for (const answer of await untilAborted(remote, signal)) if (answer.kind === 'texts') parts.push(answer);
+    const labels = this.setup.config.labels;
+    const probabilities = labels ? new Float32Array(rows * labels) : null;
+    if (probabilities) [mine, ...theirs].forEach(([start], i) => probabilities.set(parts[i]!.probabilities!, start * labels));
+    return { texts: parts.flatMap((g) => g.texts), probabilities };
   }
 
   async close(): Promise<void> {

@@ -32,8 +32,8 @@ port.on('message', async (m: ToGenerationThread) => {
       return;
     }
     const decode = decodeOptions(m.decoding, s.vocab, () => (s.constraint ??= labelConstraint(s.setup.set, s.vocab, s.setup.mode)));
-    const { texts } = await generateTexts(s.weights, s.vocab, s.verbatim, m.inputs, decode, m.headShift);
-    port.postMessage({ kind: 'texts', texts } satisfies FromGenerationThread);
+    const generated = await generateTexts(s.weights, s.vocab, s.verbatim, m.inputs, decode, m.headShift);
+    port.postMessage({ kind: 'texts', ...generated } satisfies FromGenerationThread);
   } catch (e) {
     port.postMessage(workerError(e) satisfies FromGenerationThread);
   }

@@ -122,23 +122,6 @@ function conditionRows(weights: LagamcWeights, inputs: GeneratorInputs, start: n
   });
 }
 
-/** The label head's probability of every label for each input row (rows × labels, at `headShift`: what the decoder reads), or null for a generator without a head. */
-export async function labelProbabilities(weights: LagamcWeights, inputs: GeneratorInputs, headShift = 0): Promise<Float32Array | null> {
-  const { labels } = weights.generator.config;
-  if (!labels) return null;
-  const rows = inputs.vectors.length / inputs.dim;
-  const out = new Float32Array(rows * labels);
-  for (let start = 0; start < rows; start += GENERATION_BATCH) {
-    const x = conditionRows(weights, inputs, start, Math.min(GENERATION_BATCH, rows - start), headShift);
-    try {
-      out.set(await headProbabilities(x, labels), start * labels);
-    } finally {
-      x.dispose();
-    }
-  }
-  return out;
-}
-
 /**
  * `predictions` (one per row of `p`, rows × labels head probabilities in the order of `labels`)
  * with the head's view added: each predicted label's `probability`, the labels ordered by it (the
