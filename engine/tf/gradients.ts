@@ -53,6 +53,15 @@ const GRADIENTS: Grad[] = [
   unary('Abs', (dy, x) => tf.mul(dy, tf.sign(x))),
   unary('Cast', (dy) => dy),
   {
+    kernelName: 'Softmax',
+    outputsToSave: [true],
+    gradFunc: (dy, saved) => {
+      const [y] = saved as [tf.Tensor];
+      const g = dy as tf.Tensor;
+      return { logits: () => tf.mul(y, tf.sub(g, tf.sum(tf.mul(g, y), -1, true))) };
+    },
+  },
+  {
     kernelName: 'Concat',
     saveAllInputs: true,
     gradFunc: (dy, saved, attrs) => {

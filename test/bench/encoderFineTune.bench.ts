@@ -68,7 +68,7 @@ for (let epoch = 0; epoch < EPOCHS; epoch++) {
     (optLabels as unknown as { learningRate: number }).learningRate = HEAD_LR * scale;
     const y = tf.tensor2d(batch.map((i) => tr[i]!.y), [batch.length, L]);
     const { grads, value } = tf.variableGrads(() => {
-      const z = tf.add(tf.matMul(forward(params, timescales, batch.map((i) => tr[i]!.ids), 0.1).tanh, W), b);
+      const z = tf.add(tf.matMul(forward(params, timescales, batch.map((i) => tr[i]!.ids), 0.1), W), b);
       const loss = tf.add(tf.sub(tf.relu(z), tf.mul(z, y)), tf.log(tf.add(1, tf.exp(tf.neg(tf.abs(z))))));
       return tf.div(tf.sum(loss), batch.length) as tf.Scalar;
     }, [...encoderVars, W, b]);
@@ -91,7 +91,7 @@ function probabilities(split: Row[]): Float32Array {
   const order = [...split.keys()].sort((x, z) => split[x]!.ids.length - split[z]!.ids.length);
   for (let s = 0; s < order.length; s += 64) {
     const part = order.slice(s, s + 64);
-    const p = tf.tidy(() => tf.sigmoid(tf.add(tf.matMul(forward(params, timescales, part.map((i) => split[i]!.ids)).tanh, W), b)));
+    const p = tf.tidy(() => tf.sigmoid(tf.add(tf.matMul(forward(params, timescales, part.map((i) => split[i]!.ids)), W), b)));
     const v = p.dataSync() as Float32Array;
     part.forEach((i, r) => out.set(v.subarray(r * L, (r + 1) * L), i * L));
     p.dispose();

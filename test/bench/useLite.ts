@@ -4,11 +4,11 @@
 // adds the signal to the embeddings and that sum to the embeddings again); layer 0 with 4 heads of
 // 64 and a 256 → 512 projection of its residual, layer 1 with 4 heads of 128; ReLU feed-forward
 // 512 → 1,536 → 512; no final layer norm; the mean over the tokens, a tanh layer, L2 normalisation.
-// The softmax gradient, which engine/tf/gradients.ts does not register, is registered here.
+// Call registerGradients() (engine/tf/gradients.ts) before training it.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { useModelDir } from '../../engine/encoders/use/encoder';
+import { fileHandler, useModelDir } from '../../engine/encoders/use/encoder';
 import { UseTokenizer, type Vocabulary } from '../../engine/encoders/use/tokenizer';
 
 const P = 'module_apply_default/Encoder_en/KonaTransformer/Encode/';
@@ -17,11 +17,8 @@ export type Params = Record<string, tf.Variable>;
 /** The weights as variables (the embeddings not trainable), the timing signal's inverse timescales, the tokenizer. */
 export async function loadUse(): Promise<{ params: Params; timescales: tf.Tensor; tokenizer: UseTokenizer }> {
   const dir = useModelDir();
-  const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')) as { weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[] };
-  const g = json.weightsManifest[0]!;
-  const buf = Buffer.concat(await Promise.all(g.paths.map((p: string) => readFile(join(dir, p)))));
-  const ab = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
-  const w = tf.io.decodeWeights(ab, g.weights);
+  const { weightSpecs, weightData } = await (await fileHandler(dir)).load!();
+  const w = tf.io.decodeWeights(weightData as ArrayBuffer, weightSpecs!);
   const get = (n: string) => w[n]!;
   const params: Params = {};
   const v = (k: string, t: tf.Tensor) => (params[k] = tf.variable(tf.reshape(t, t.shape.filter((_, i) => !(t.rank === 4 && i < 2))), true, k));
@@ -63,23 +60,7 @@ function dense(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor {
 }
 
 /** Token-id rows (at most 128 each) → their [rows, 512] tanh-layer outputs (before L2 normalisation); `dropout` in training. */
-let softmaxGrad = false;
-function registerSoftmax(): void {
-  if (softmaxGrad) return;
-  softmaxGrad = true;
-  tf.registerGradient({
-    kernelName: 'Softmax',
-    outputsToSave: [true],
-    gradFunc: (dy, saved) => {
-      const [y] = saved as [tf.Tensor];
-      const g = dy as tf.Tensor;
-      return { logits: () => tf.mul(y, tf.sub(g, tf.sum(tf.mul(g, y), -1, true))) };
-    },
-  });
-}
-
-export function forward(p: Params, timescales: tf.Tensor, ids: number[][], dropout = 0): { tanh: tf.Tensor2D } {
-  registerSoftmax();
+export function forward(p: Params, timescales: tf.Tensor, ids: number[][], dropout = 0): tf.Tensor2D {
   const B = ids.length;
   const T = Math.max(1, ...ids.map((r) => r.length));
   const flat = new Int32Array(B * T);
@@ -110,6 +91,5 @@ export function forward(p: Params, timescales: tf.Tensor, ids: number[][], dropo
   }
   const len = tf.maximum(tf.sum(mask, 1, true), 1);
   const pooled = tf.div(tf.sum(tf.mul(x, tf.reshape(mask, [B, T, 1])), 1), len) as tf.Tensor2D;
-  const tanh = tf.tanh(tf.add(tf.matMul(pooled, p.tanh! as tf.Tensor2D), p.tanhb!)) as tf.Tensor2D;
-  return { tanh };
+  return tf.tanh(tf.add(tf.matMul(pooled, p.tanh! as tf.Tensor2D), p.tanhb!)) as tf.Tensor2D;
 }

@@ -31,6 +31,7 @@ test('registered gradients agree with finite differences', async () => {
     broadcast: (x, y) => tf.sum(tf.div(tf.mul(tf.matMul(x as tf.Tensor2D, y as tf.Tensor2D), c), tf.add(tf.exp(c), 1))),
     misc: (x, y) => tf.add(tf.sum(y), tf.mean(tf.sqrt(tf.add(tf.square(tf.maximum(x, 0.1)), tf.sigmoid(tf.transpose(tf.reshape(tf.reshape(tf.transpose(x), [6]), [3, 2]))))))),
     logSoftmax: (x, y) => tf.sum(tf.mul(tf.logSoftmax(tf.matMul(x as tf.Tensor2D, y as tf.Tensor2D)), tf.tensor2d([[1, 0], [0.3, 0.7]]))),
+    softmax: (x, y) => tf.sum(tf.mul(tf.softmax(tf.matMul(x as tf.Tensor2D, y as tf.Tensor2D)), tf.tensor2d([[1, -2], [0.3, 0.7]]))),
     log: (x, y) => tf.sum(tf.log(tf.add(tf.abs(tf.sub(x, tf.neg(tf.mean(y)))), 1))),
   };
   for (const [name, f] of Object.entries(fns)) {

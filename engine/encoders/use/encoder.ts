@@ -32,7 +32,7 @@ interface WeightGroup {
 }
 
 /** Reads a TF.js graph model folder into memory (an IOHandler that uses files, not fetch). */
-async function fileHandler(dir: string): Promise<tf.io.IOHandler> {
+export async function fileHandler(dir: string): Promise<tf.io.IOHandler> {
   const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')) as { modelTopology: object; weightsManifest: WeightGroup[] };
   const weightSpecs = json.weightsManifest.flatMap((g) => g.weights);
   const shards = await Promise.all(json.weightsManifest.flatMap((g) => g.paths).map((p) => readFile(join(dir, p))));
