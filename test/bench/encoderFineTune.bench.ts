@@ -10,7 +10,7 @@ import { TextFeatures } from '../../engine/models/compact/textFeatures';
 import { seededRng, shuffle } from '../../engine/random';
 import { initBackend } from '../../engine/tf/backend';
 import { registerGradients } from '../../engine/tf/gradients';
-import { DEFAULT_CHAR_GRAMS, SVM_CS } from '../../engine/training/trainer';
+import { DEFAULT_CHAR_GRAMS, SVM_CS, svmDevScore } from '../../engine/training/trainer';
 import { hasShared, sharedPath } from '../helpers/shared';
 import { writeSection } from './report';
 import { forward, loadUse } from './useLite';
@@ -140,9 +140,8 @@ const marginGrid = Array.from({ length: 21 }, (_, k) => -2 + k * 0.125);
 let svm: { c: number; mDev: Float32Array; mTest: Float32Array; score: number } = { c: 0, mDev: new Float32Array(0), mTest: new Float32Array(0), score: -1 };
 for (const c of SVM_CS) {
   const s = LinearSvm.fit(trainBags, golds, L, features.size, { c, seed: 1 });
-  const mDev = s.margins(devBags!);
-  const score = chosen((i, j) => mDev[i * L + j]!, () => 0, [0, -0.25, -0.5]).dev[1];
-  if (score > svm.score) svm = { c, mDev, mTest: s.margins(testBags!), score };
+  const { score } = svmDevScore(s, devBags!, dev.map((e) => e.labels ?? []), labels);
+  if (score > svm.score) svm = { c, mDev: s.margins(devBags!), mTest: s.margins(testBags!), score };
 }
 const fused = FUSION_WEIGHTS.map((w) => ({
   w,
