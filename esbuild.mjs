@@ -7,6 +7,7 @@
 //   dist/generationWorker.mjs  a generation thread (engine/model/lagamc/generationThreads.ts starts it)
 //   dist/useWorker.mjs  an encoding thread of USE lite (engine/encoders/use/threads.ts starts it)
 //   dist/svmWorker.mjs  an SVM-fitting thread (engine/models/compact/svmThreads.ts starts it)
+//   dist/encoderTuningWorker.mjs  a thread fine-tuning USE lite (engine/training/encoderTuning.ts starts it)
 // Packages that carry WebAssembly, model weights or native code stay external and are loaded from
 // node_modules at run time, so their data files resolve next to their code.
 import * as esbuild from 'esbuild';
@@ -47,4 +48,5 @@ await Promise.all([
   esbuild.build({ ...common, entryPoints: ['engine/model/lagamc/generationWorker.ts'], outfile: 'dist/generationWorker.mjs', format: 'esm', external, banner: esmBanner }),
   esbuild.build({ ...common, entryPoints: ['engine/encoders/use/worker.ts'], outfile: 'dist/useWorker.mjs', format: 'esm', external, banner: esmBanner }),
   esbuild.build({ ...common, entryPoints: ['engine/models/compact/svmWorker.ts'], outfile: 'dist/svmWorker.mjs', format: 'esm', external, banner: esmBanner }),
+  esbuild.build({ ...common, entryPoints: ['engine/training/encoderTuningWorker.ts'], outfile: 'dist/encoderTuningWorker.mjs', format: 'esm', external, banner: esmBanner }),
 ]);

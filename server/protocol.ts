@@ -15,8 +15,8 @@ export interface Settings {
    * around a hover in the background, so later hovers are answered from the cache. */
   hover: { enable: boolean; prefetch: boolean };
   llm: { baseUrl: string; model: string };
-  /** Training passes over the data (0 = the trainer's default) and the dev metric that selects the epoch, decoding and head shift. */
-  train: { epochs: number; select: SelectionMetric };
+  /** Training passes over the data (0 = the trainer's default), the dev metric that selects the epoch, decoding and head shift, and whether the sentence encoder is fine-tuned first. */
+  train: { epochs: number; select: SelectionMetric; fineTuneEncoder: boolean };
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -24,7 +24,7 @@ export const DEFAULT_SETTINGS: Settings = {
   maxModelDiagnostics: 20,
   hover: { enable: true, prefetch: true },
   llm: { baseUrl: '', model: '' },
-  train: { epochs: 0, select: DEFAULT_SELECTION },
+  train: { epochs: 0, select: DEFAULT_SELECTION, fineTuneEncoder: false },
 };
 
 /** `initializationOptions` of the `initialize` request: what the server needs before it can ask. */
@@ -91,6 +91,8 @@ export namespace TrainRequest {
     epochs?: number;
     /** Dev metric that selects the model (default: the `lagamc.train.select` setting). */
     select?: SelectionMetric;
+    /** Fine-tune the sentence encoder first (`lagamc train --fine-tune-encoder`; default: the `lagamc.train.fineTuneEncoder` setting). */
+    fineTuneEncoder?: boolean;
     /** Continue an interrupted run from the checkpoint in `outDir`. */
     resume?: boolean;
     /** Client-created work-done progress token; without one the server creates its own. */

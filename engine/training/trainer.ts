@@ -16,6 +16,10 @@
 // constrained to the label sentences, or `candidates`: only the labels the head holds may be
 // written, either with the labels the head is surest of forced: FORCE_LEVELS) and the head shift
 // (HEAD_SHIFTS) are chosen on dev.
+// With `fineTuneEncoder` (opt-in: it costs several times the rest on CAVES), USE lite is first
+// fine-tuned with a label layer (encoderTuning.ts) and its label logits z join the margins the head
+// reads: m + w·z, w chosen on dev among FUSION_WEIGHTS (training texts: out-of-fold margins and the
+// logits of the tuning's last epoch).
 // Each step's batch is cut into shards computed by parallel threads (gradientThreads.ts); the dev
 // texts are generated on the same number of threads (generationThreads.ts).
 // Each epoch ends with an atomic checkpoint; `resume` continues from it and, since batches depend
@@ -35,7 +39,7 @@ import { Matcher } from '../matching/matcher';
 import { evaluate, type EvalReport } from '../metrics/multilabel';
 import { DEFAULT_SELECTION, SELECTION_METRICS, type SelectionMetric } from '../metrics/selection';
 import { adaptEncoder } from '../encoders/adapter';
-import { LAGAMC_KIND, LagamcWeights, labelsHash, saveLabelSnapshot, saveLinearSvm, saveTextFeatures, saveVocab, type LagamcSettings } from '../model/lagamc/folder';
+import { LAGAMC_KIND, TUNED_ENCODER_DIR, LagamcWeights, labelsHash, saveLabelSnapshot, saveLinearSvm, saveTextFeatures, saveVocab, type LagamcSettings } from '../model/lagamc/folder';
 import { GenerationThreads, generationRanges } from '../model/lagamc/generationThreads';
 import { withFallback, withHeadProbabilities, type GeneratorInputs } from '../model/lagamc/predictor';
 import type { Decoding } from '../model/prediction';
@@ -45,6 +49,7 @@ import { LinearSvm } from '../models/compact/linearSvm';
 import { fitWithOutOfFold } from '../models/compact/svmThreads';
 import { TextFeatures, type SparseRow } from '../models/compact/textFeatures';
 import { Vocab } from '../models/compact/vocab';
+import { fuseMargins, TunedUse } from '../models/tunedUse/model';
 import type { ProgressListener } from '../progress';
 import { seededRng } from '../random';
 import { registerGradients } from '../tf/gradients';
@@ -52,6 +57,7 @@ import { copyVariables } from '../tf/variables';
 import { defaultThreads } from '../workers';
 import { LambdaWeight } from './hybridLoss';
 import { GradientThreads } from './gradientThreads';
+import { DEFAULT_TUNING_EPOCHS, tuneEncoder } from './encoderTuning';
 import type { Shard } from './shards';
 import { AdamW, type AdamWState } from './optimizer';
 import { epochBatches } from './batches';
@@ -119,9 +125,23 @@ export const SVM_CS = [1, 0.5, 2];
 /** Margin thresholds of svmDevScore: about the span that the head shifts (HEAD_SHIFTS) give the head. */
 export const SVM_DEV_THRESHOLDS = [0, -0.25, -0.5];
 
+/**
+ * Weights w of the fine-tuned encoder's logits in the head's margins m + w·z, chosen on dev by
+ * marginDevScore (the first on ties; 0: the SVMs alone). On CAVES dev chose 0.2 to 0.3 (BENCHMARKS.md).
+ */
+export const FUSION_WEIGHTS = [0, 0.1, 0.2, 0.3, 0.5, 1];
+/** w without dev texts to choose it. */
+export const DEFAULT_FUSION_WEIGHT = 0.2;
+/** Share of the progress bar given to the fine-tuning (on CAVES it takes about as long as the rest). */
+const TUNING_SHARE = 0.5;
+
 /** Dev score (`select`, default macro-F1) of SVMs alone (a label wherever its margin exceeds the threshold) at the best of SVM_DEV_THRESHOLDS (the first on ties), and that threshold. */
 export function svmDevScore(svm: LinearSvm, rows: readonly SparseRow[], gold: readonly string[][], names: string[], select: SelectionMetric = DEFAULT_SELECTION): { score: number; threshold: number } {
-  const m = svm.margins(rows);
+  return marginDevScore(svm.margins(rows), gold, names, select);
+}
+
+/** svmDevScore of given margins (rows × labels). */
+export function marginDevScore(m: Float32Array, gold: readonly string[][], names: string[], select: SelectionMetric = DEFAULT_SELECTION): { score: number; threshold: number } {
   const score = (t: number) => SELECTION_METRICS[select].of(evaluate(gold, gold.map((_, i) => names.filter((_, j) => m[i * names.length + j]! > t)), { labels: names }));
   return SVM_DEV_THRESHOLDS.map((threshold) => ({ score: score(threshold), threshold })).reduce((best, s) => (s.score > best.score ? s : best));
 }
@@ -172,6 +192,14 @@ export interface TrainOptions {
   svm?: boolean;
   /** Weight C of the SVMs (default: chosen on dev among SVM_CS). */
   svmC?: number;
+  /** Fine-tune USE lite first and add its label logits to the SVM margins (encoderTuning.ts; needs the SVM head). */
+  fineTuneEncoder?: boolean;
+  /** Epochs of the fine-tuning (default 2). */
+  fineTuneEpochs?: number;
+  /** Peak learning rate of the fine-tuning (default 2e-4). */
+  fineTuneLearningRate?: number;
+  /** Weight w of the fine-tuned logits (default: chosen on dev among FUSION_WEIGHTS). */
+  fusionWeight?: number;
   /** Decoding of dev predictions (default greedy); what it leaves open is chosen on dev after training (decodingChoices). */
   decoding?: Decoding;
   /** Weight of the label head's loss (labelHeadLoss.ts; default 1; 0: a generator without label head). */
@@ -199,6 +227,8 @@ export interface TrainResult {
   bestEpoch: number;
   /** Weight C of the SVM head's SVMs (null without them). */
   svmC: number | null;
+  /** Weight w of the fine-tuned encoder's logits in the head's margins (null without fine-tuning). */
+  fusionWeight: number | null;
   epochsRun: number;
   dev: EvalReport;
   lambda: number;
@@ -218,6 +248,8 @@ interface Checkpoint {
   sinceBest: number;
   seconds: number;
   lambdaReference: { ce: number; cos: number } | null;
+  /** Weight of the fine-tuned encoder's logits (null or absent: no fine-tuning). */
+  fusionWeight?: number | null;
   optimizer: { step: number; m: string[]; v: string[] };
 }
 
@@ -274,9 +306,31 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
     ({ svm, outOfFold: trainMargins, c: svmC } = fit);
     if (choose) opts.onProgress?.({ phase: 'prepare', fraction: 0, message: `SVM weight C = ${svmC} (dev ${metric.name} of the SVMs alone: ${fit.scores.map((s) => `C ${s.c}: ${(100 * s.score).toFixed(2)}`).join(', ')})` });
   }
+  let devMargins = svm && devBags ? svm.margins(devBags) : null;
+  // Progress after the fine-tuning fills the rest of the bar.
+  const share = opts.fineTuneEncoder ? TUNING_SHARE : 0;
+  const progress: ProgressListener = (e) => opts.onProgress?.({ ...e, fraction: share + (1 - share) * e.fraction });
+  let tuned: TunedUse | null = null;
+  let fusionWeight: number | null = null;
+  if (opts.fineTuneEncoder) {
+    if (!svm || !trainMargins || !devMargins) throw new Error("fine-tuning the encoder adds its logits to the SVM head's margins, so it needs the SVM head: drop --no-svm, --label-head 0 and --bag-terms 0");
+    if (resumed && resumed.fusionWeight == null) throw new Error(`${stateFile}: this run was checkpointed without fine-tuning the encoder; resume it without --fine-tune-encoder`);
+    const tuning = await tuneEncoder(train.map((e) => e.text), trainGolds, names.length, { ...(opts.fineTuneEpochs !== undefined ? { epochs: opts.fineTuneEpochs } : {}), ...(opts.fineTuneLearningRate !== undefined ? { learningRate: opts.fineTuneLearningRate } : {}), seed, threads: opts.threads ?? defaultThreads(), checkpointDir: join(checkpointDir, 'encoder'), resume: !!opts.resume, ...(opts.signal ? { signal: opts.signal } : {}), onProgress: (e) => opts.onProgress?.({ ...e, fraction: share * e.fraction }) });
+    const devZ = tuning.model.logits(dev.map((e) => e.text));
+    const weights = opts.fusionWeight !== undefined ? [opts.fusionWeight] : dev.length ? FUSION_WEIGHTS : [DEFAULT_FUSION_WEIGHT];
+    const devGold = dev.map((e) => e.labels ?? []);
+    const scores = weights.map((w) => ({ w, score: weights.length > 1 ? marginDevScore(fuseMargins(devMargins!, devZ, w), devGold, names, select).score : NaN }));
+    fusionWeight = scores.reduce((best, s) => (s.score > best.score ? s : best)).w;
+    if (weights.length > 1) progress({ phase: 'prepare', fraction: 0, message: `fine-tuned encoder's weight in the margins w = ${fusionWeight} (dev ${metric.name} of the margins alone: ${scores.map((s) => `w ${s.w}: ${(100 * s.score).toFixed(2)}`).join(', ')})` });
+    if (fusionWeight > 0) {
+      trainMargins = fuseMargins(trainMargins, tuning.trainLogits, fusionWeight);
+      devMargins = fuseMargins(devMargins, devZ, fusionWeight);
+      tuned = tuning.model;
+    } else tuning.model.dispose();
+  } else if (resumed?.fusionWeight != null) throw new Error(`${stateFile}: this run fine-tuned the encoder; resume it with --fine-tune-encoder`);
   const encoderDropout = opts.encoderDropout ?? (svm ? DEFAULT_ENCODER_DROPOUT : 0);
   const goldConditioning = labelHead > 0 ? (opts.goldConditioning ?? (svm ? DEFAULT_GOLD_CONDITIONING : 0)) : 0;
-  const devInputs: GeneratorInputs = { vectors: devX, dim, bags: devBags, margins: svm && devBags ? svm.margins(devBags) : null };
+  const devInputs: GeneratorInputs = { vectors: devX, dim, bags: devBags, margins: devMargins };
   const config: CompactConfig = { vocabSize: vocab.size, inputDim: dim, bagSize: features?.size ?? 0, bagDim: DEFAULT_SIZES.bagDim, labels: labelHead > 0 ? names.length : 0, ...(svm ? { margins: true } : {}), hidden: opts.hidden ?? DEFAULT_SIZES.hidden, embedding: DEFAULT_SIZES.embedding, maxLength: Math.min(DEFAULT_SIZES.maxLength * 2, Math.max(...ids.map((t) => t.length)) + 8), seed };
   const adapterRank = opts.adapterRank ?? 16;
   const initialHead = svm ? { bl: new Float32Array(names.length), wm: new Float32Array(names.length).fill(MARGIN_WEIGHT) } : { bl: priorLogits(train.map((e) => e.labels ?? []), names) };
@@ -300,7 +354,7 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
   // Epochs are scored with the first of the decodings tried after training.
   const choices = decodingChoices(opts.decoding ?? {}, labelHead);
   let decoding = choices[0]!;
-  const settings: LagamcSettings = { encoder: opts.encoderSpec, generator: config, targets: mode, fallback: opts.fallback ?? false, labelFile: resolve(opts.labelFile), labelsHash: labelsHash(set), ...(opts.threshold !== undefined ? { threshold: opts.threshold } : {}), decoding, ...(labelHead > 0 && opts.headShift ? { headShift: opts.headShift } : {}) };
+  const settings: LagamcSettings = { encoder: opts.encoderSpec, generator: config, targets: mode, fallback: opts.fallback ?? false, labelFile: resolve(opts.labelFile), labelsHash: labelsHash(set), ...(tuned ? { fusionWeight: fusionWeight! } : {}), ...(opts.threshold !== undefined ? { threshold: opts.threshold } : {}), decoding, ...(labelHead > 0 && opts.headShift ? { headShift: opts.headShift } : {}) };
   let start = 1;
   let bestEpoch = 0;
   let bestScore = -1;
@@ -320,12 +374,16 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
     ({ bestEpoch, bestScore, sinceBest } = resumed);
     secondsBefore = resumed.seconds;
     start = resumed.epoch + 1;
-    opts.onProgress?.({ phase: 'prepare', fraction: (start - 1) / epochs, epoch: resumed.epoch, epochs, message: `resuming after epoch ${resumed.epoch} (best so far: epoch ${bestEpoch}, dev ${metric.name} ${(100 * bestScore).toFixed(2)})` });
+    progress({ phase: 'prepare', fraction: (start - 1) / epochs, epoch: resumed.epoch, epochs, message: `resuming after epoch ${resumed.epoch} (best so far: epoch ${bestEpoch}, dev ${metric.name} ${(100 * bestScore).toFixed(2)})` });
   }
   if (start === 1) await writeFileAtomic(join(opts.out, 'train-log.jsonl'), '');
   await saveVocab(opts.out, vocab);
   if (features) await saveTextFeatures(opts.out, features);
   if (svm) await saveLinearSvm(opts.out, svm);
+  if (tuned) {
+    await tuned.save(join(opts.out, TUNED_ENCODER_DIR));
+    tuned.dispose();
+  }
   await saveLabelSnapshot(opts.out, opts.labelFileText);
 
   const matcherFor = (w: LagamcWeights) => Matcher.create(writtenLabels(set, mode), adaptEncoder(encoder, w.adapter), opts.threshold !== undefined ? { threshold: opts.threshold } : {});
@@ -395,7 +453,7 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
         const done = (epoch - 1) * batches.length + bi + 1;
         const elapsed = (performance.now() - started) / 1000;
         const doneHere = done - (start - 1) * batches.length;
-        opts.onProgress?.({
+        progress({
           phase: 'train',
           fraction: (done / (epochs * batches.length)) * 0.9,
           epoch,
@@ -412,22 +470,22 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
       const n = batches.length;
       const record = { epoch, loss: sums.total / n, ce: sums.ce / n, cos: sums.cos / n, ...(labelHead > 0 ? { labelHead: sums.labelHead / n } : {}), lambda: lambda.value, devMicroF1: report.micro.f1, devMacroF1: report.macro.f1, devScore: score, devHallucinationRate: hallucinationRate, seconds: secondsBefore + (performance.now() - started) / 1000 };
       await appendLog(opts.out, record);
-      opts.onProgress?.({ phase: 'evaluate', fraction: (epoch / epochs) * 0.9, epoch, epochs, lambda: lambda.value, loss: { total: record.loss, ce: record.ce, cos: record.cos, ...(labelHead > 0 ? { labelHead: sums.labelHead / n } : {}) }, metrics: { devMicroF1: report.micro.f1, devMacroF1: report.macro.f1, devScore: score }, message: `epoch ${epoch}: loss ${record.loss.toFixed(3)} (CE ${record.ce.toFixed(3)}, 1−cos ${record.cos.toFixed(3)}, λ ${lambda.value.toFixed(2)}), dev ${metric.name} ${(100 * score).toFixed(2)}` });
+      progress({ phase: 'evaluate', fraction: (epoch / epochs) * 0.9, epoch, epochs, lambda: lambda.value, loss: { total: record.loss, ce: record.ce, cos: record.cos, ...(labelHead > 0 ? { labelHead: sums.labelHead / n } : {}) }, metrics: { devMicroF1: report.micro.f1, devMacroF1: report.macro.f1, devScore: score }, message: `epoch ${epoch}: loss ${record.loss.toFixed(3)} (CE ${record.ce.toFixed(3)}, 1−cos ${record.cos.toFixed(3)}, λ ${lambda.value.toFixed(2)}), dev ${metric.name} ${(100 * score).toFixed(2)}` });
       if (score > bestScore) {
         bestScore = score;
         bestEpoch = epoch;
         bestDev = report;
         sinceBest = 0;
-        opts.onProgress?.({ phase: 'save', fraction: (epoch / epochs) * 0.9, epoch, epochs, message: `saving epoch ${epoch} (best dev ${metric.name} so far)` });
+        progress({ phase: 'save', fraction: (epoch / epochs) * 0.9, epoch, epochs, message: `saving epoch ${epoch} (best dev ${metric.name} so far)` });
         await scored.save(opts.out);
         await writeJsonAtomic(join(opts.out, 'report-dev.json'), { epoch, ...report, hallucinationRate: record.devHallucinationRate });
-        await writeManifest(opts.out, { format: 'lagamc-model', version: 1, kind: LAGAMC_KIND, createdAt: new Date().toISOString(), labels: names, settings, training: { bestEpoch, select, devScore: bestScore, devMacroF1: report.macro.f1, lambda: lambda.value, epochs: epoch, averageEpochs: opts.averageEpochs ?? DEFAULT_AVERAGE_EPOCHS, seconds: record.seconds, examples: train.length, ...(svmC !== null ? { svmC } : {}) } });
+        await writeManifest(opts.out, { format: 'lagamc-model', version: 1, kind: LAGAMC_KIND, createdAt: new Date().toISOString(), labels: names, settings, training: { bestEpoch, select, devScore: bestScore, devMacroF1: report.macro.f1, lambda: lambda.value, epochs: epoch, averageEpochs: opts.averageEpochs ?? DEFAULT_AVERAGE_EPOCHS, seconds: record.seconds, examples: train.length, ...(svmC !== null ? { svmC } : {}), ...(fusionWeight !== null ? { fusionWeight, fineTuneEpochs: opts.fineTuneEpochs ?? DEFAULT_TUNING_EPOCHS } : {}) } });
       } else sinceBest++;
       await weights.save(checkpointDir);
       if (averaged) await averaged.save(join(checkpointDir, 'average'));
       await writeJsonAtomic(join(checkpointDir, 'lambda.json'), { rho: lambda.rho ? lambda.rho.dataSync()[0]! : null });
       const state = optimizer.state();
-      const checkpoint: Checkpoint = { epoch, bestEpoch, select, bestScore, sinceBest, seconds: record.seconds, lambdaReference: lambda.reference, optimizer: { step: state.step, m: state.m.map(float32ToBase64), v: state.v.map(float32ToBase64) } };
+      const checkpoint: Checkpoint = { epoch, bestEpoch, select, fusionWeight, bestScore, sinceBest, seconds: record.seconds, lambdaReference: lambda.reference, optimizer: { step: state.step, m: state.m.map(float32ToBase64), v: state.v.map(float32ToBase64) } };
       await writeJsonAtomic(join(checkpointDir, 'state.json'), checkpoint);
       finalLambda = lambda.value;
     }
@@ -443,7 +501,7 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
         for (const pair of pairs) {
           opts.signal?.throwIfAborted();
           const { report, score, hallucinationRate } = await devReport(selected, pair.shift, pair.decoding);
-          opts.onProgress?.({ phase: 'evaluate', fraction: 0.95, metrics: { devMicroF1: report.micro.f1, devMacroF1: report.macro.f1, devScore: score }, message: `decoding ${decodingName(pair.decoding)}, head shift ${pair.shift}: dev ${metric.name} ${(100 * score).toFixed(2)}` });
+          progress({ phase: 'evaluate', fraction: 0.95, metrics: { devMicroF1: report.micro.f1, devMacroF1: report.macro.f1, devScore: score }, message: `decoding ${decodingName(pair.decoding)}, head shift ${pair.shift}: dev ${metric.name} ${(100 * score).toFixed(2)}` });
           if (score <= chosenScore) continue;
           chosen = pair;
           chosenScore = score;
@@ -470,8 +528,8 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
     lambda.dispose();
   }
   const dev0 = bestDev ?? (JSON.parse(await readFile(join(opts.out, 'report-dev.json'), 'utf8')) as EvalReport);
-  opts.onProgress?.({ phase: 'done', fraction: 1, message: `best epoch ${bestEpoch}, decoding ${decodingName(decoding)}, head shift ${headShift}, dev ${metric.name} ${(100 * metric.of(dev0)).toFixed(2)}` });
-  return { bestEpoch, svmC, epochsRun: epoch - 1, dev: dev0, lambda: finalLambda, headShift, decoding, seconds: secondsBefore + (performance.now() - started) / 1000 };
+  progress({ phase: 'done', fraction: 1, message: `best epoch ${bestEpoch}, decoding ${decodingName(decoding)}, head shift ${headShift}, dev ${metric.name} ${(100 * metric.of(dev0)).toFixed(2)}` });
+  return { bestEpoch, svmC, fusionWeight, epochsRun: epoch - 1, dev: dev0, lambda: finalLambda, headShift, decoding, seconds: secondsBefore + (performance.now() - started) / 1000 };
 }
 
 /** How a decoding is named in progress messages and benchmark tables, e.g. "candidates forcing p ≥ 0.8". */

@@ -109,11 +109,14 @@ describe('language server over stdio', needsBuild, () => {
     await assert.rejects(pending, /cancel/);
   });
 
-  test('Train reports progress and loads the model it wrote', async () => {
+  test('Train reports progress and loads the model it wrote (fine-tuning the encoder: hovers below use its logits)', async () => {
     const before = lsp.seen.progress.length;
-    const r = (await lsp.conn.sendRequest(TrainRequest.method, { datasetUri: trainUri, epochs: 3, select: 'micro-f1' } satisfies TrainRequest.Params)) as TrainRequest.Result;
+    const r = (await lsp.conn.sendRequest(TrainRequest.method, { datasetUri: trainUri, epochs: 3, select: 'micro-f1', fineTuneEncoder: true } satisfies TrainRequest.Params)) as TrainRequest.Result;
     modelDir = r.modelDir;
-    assert.equal((JSON.parse(readFileSync(join(modelDir, 'lagamc-model.json'), 'utf8')) as { training: { select: string } }).training.select, 'micro-f1');
+    const manifest = JSON.parse(readFileSync(join(modelDir, 'lagamc-model.json'), 'utf8')) as { settings: { fusionWeight?: number }; training: { select: string; fineTuneEpochs?: number } };
+    assert.equal(manifest.training.select, 'micro-f1');
+    assert.equal(manifest.training.fineTuneEpochs, 2);
+    assert.ok(manifest.settings.fusionWeight! > 0 && existsSync(join(modelDir, 'encoder', 'weights.bin')), JSON.stringify(manifest.settings));
     const kinds = lsp.seen.progress.slice(before).map((p) => p.value.kind);
     assert.equal(kinds[0], 'begin');
     assert.ok(kinds.includes('report'));

@@ -13,7 +13,8 @@ import type { ProgressEvent } from '../../progress';
 import { seededRng, shuffle } from '../../random';
 import { initBackend } from '../../tf/backend';
 import { trainLora } from '../../training/loraTrainer';
-import { DEFAULT_CHAR_GRAMS, DEFAULT_AVERAGE_EPOCHS, DEFAULT_EPOCHS, DEFAULT_HEAD_LEARNING_RATE, DEFAULT_LABEL_ROWS, DEFAULT_LEARNING_RATE, HEAD_SHIFTS, SVM_CS, decodingName, trainLagamc, type TrainOptions, type TrainResult } from '../../training/trainer';
+import { DEFAULT_TUNING_EPOCHS, DEFAULT_TUNING_LEARNING_RATE } from '../../training/encoderTuning';
+import { DEFAULT_CHAR_GRAMS, DEFAULT_AVERAGE_EPOCHS, DEFAULT_EPOCHS, DEFAULT_FUSION_WEIGHT, DEFAULT_HEAD_LEARNING_RATE, DEFAULT_LABEL_ROWS, DEFAULT_LEARNING_RATE, FUSION_WEIGHTS, HEAD_SHIFTS, SVM_CS, decodingName, trainLagamc, type TrainOptions, type TrainResult } from '../../training/trainer';
 import { EXIT, UsageError, flag, jsonOption, num, required, str, type Command, type Io, type Values } from '../command';
 import { pct } from '../format';
 import { csvFlags, csvOptions, decodingFlags, decodingOptions } from './shared';
@@ -64,6 +65,10 @@ export const trainOptions = {
   'label-head': { type: 'string', placeholder: 'X', description: 'weight of the label head\'s loss; the decoder reads the head\'s label probabilities (default 1; 0 = no head, the decoder reads the TF-IDF projection)' },
   'label-rows': { type: 'string', placeholder: 'N', description: `extra rows per batch that teach the decoder each label's sentence from its label alone (default ${DEFAULT_LABEL_ROWS}; 0 = off; needs the label head)` },
   'svm-c': { type: 'string', placeholder: 'X', description: `fix the linear SVMs' weight C (default: chosen on dev among ${SVM_CS.join(', ')})` },
+  'fine-tune-encoder': { type: 'boolean', description: `first fine-tune the sentence encoder (USE lite) with a label layer and add its label logits to the SVM margins the head reads (CAVES: several times slower, a few points of F1 better; see README)` },
+  'fine-tune-epochs': { type: 'string', placeholder: 'N', description: `epochs of --fine-tune-encoder (default ${DEFAULT_TUNING_EPOCHS})` },
+  'fine-tune-learning-rate': { type: 'string', placeholder: 'X', description: `peak learning rate of --fine-tune-encoder (default ${DEFAULT_TUNING_LEARNING_RATE})` },
+  'fusion-weight': { type: 'string', placeholder: 'X', description: `fix the weight of the fine-tuned encoder's logits in the margins (default: chosen on dev among ${FUSION_WEIGHTS.join(', ')})` },
   'no-svm': { type: 'boolean', description: "the label head reads a trained projection of the TF-IDF terms and the encoder's vector, instead of one Platt-scaled linear SVM per label on the terms" },
   'label-balance': { type: 'string', placeholder: 'X', description: 'weight rare labels up in the cross-entropy: exponent in [0, 1] (default 0.5; 0 = off)' },
   lambda: { type: 'string', placeholder: 'X', description: 'fix the hybrid-loss weight λ (1 = cross-entropy only); learned by default' },
@@ -129,17 +134,24 @@ export async function runTraining(values: Values, io: Io, signal: AbortSignal): 
     if (flag(values, 'no-svm')) throw new UsageError('--svm-c sets the linear SVMs of the label head: drop --no-svm');
     options.svmC = num(values, 'svm-c', 1, { min: 1e-6 });
   }
+  if (flag(values, 'fine-tune-encoder')) {
+    if (flag(values, 'no-svm')) throw new UsageError('--fine-tune-encoder adds the fine-tuned logits to the SVM margins: drop --no-svm');
+    options.fineTuneEncoder = true;
+    options.fineTuneEpochs = num(values, 'fine-tune-epochs', DEFAULT_TUNING_EPOCHS, { min: 1, integer: true });
+    options.fineTuneLearningRate = num(values, 'fine-tune-learning-rate', DEFAULT_TUNING_LEARNING_RATE, { min: 0 });
+    if (str(values, 'fusion-weight') !== undefined) options.fusionWeight = num(values, 'fusion-weight', DEFAULT_FUSION_WEIGHT, { min: 0 });
+  } else for (const f of ['fine-tune-epochs', 'fine-tune-learning-rate', 'fusion-weight']) if (values[f] !== undefined) throw new UsageError(`--${f} sets --fine-tune-encoder: add it`);
   if (str(values, 'head-shift') !== undefined) options.headShift = num(values, 'head-shift', 0, {});
   if (str(values, 'threshold') !== undefined) options.threshold = num(values, 'threshold', 0.4, { min: 0, max: 1 });
   const base = str(values, 'base');
   if (base) {
     if (options.resume) throw new UsageError('--resume is not supported with --base (LoRA runs keep only the best epoch\'s adapter)');
-    for (const f of ['bag-terms', 'char-grams', 'no-svm', 'svm-c', 'label-balance', 'label-head', 'label-rows', 'head-learning-rate', 'head-shift', 'threads', 'num-beams', 'constrained', 'candidates', 'free', 'force']) if (values[f] !== undefined) throw new UsageError(`--${f} applies to the compact generator only (without --base); decoding of a --base model is chosen at predict/eval time`);
+    for (const f of ['bag-terms', 'char-grams', 'no-svm', 'svm-c', 'fine-tune-encoder', 'label-balance', 'label-head', 'label-rows', 'head-learning-rate', 'head-shift', 'threads', 'num-beams', 'constrained', 'candidates', 'free', 'force']) if (values[f] !== undefined) throw new UsageError(`--${f} applies to the compact generator only (without --base); decoding of a --base model is chosen at predict/eval time`);
     const { resume: _resume, lambda, bagTerms: _bagTerms, charGrams: _charGrams, svm: _svm, svmC: _svmC, labelBalance: _labelBalance, labelHead: _labelHead, decoding: _decoding, ...common } = options;
     if (lambda !== undefined && lambda !== 1) throw new UsageError('--base trains with cross-entropy only (λ = 1)');
     const r = await trainLora(set, train, dev, encoder, { ...common, base, epochs: num(values, 'epochs', 5, { min: 1, integer: true }), batchSize: num(values, 'batch-size', 8, { min: 1, integer: true }), learningRate: num(values, 'learning-rate', 1e-3, { min: 0 }), rank: num(values, 'rank', 2, { min: 1, integer: true }) });
     if (io.interactive) io.err('');
-    return { result: { ...r, lambda: 1, headShift: 0, decoding: {}, svmC: null }, out, select };
+    return { result: { ...r, lambda: 1, headShift: 0, decoding: {}, svmC: null, fusionWeight: null }, out, select };
   }
   const result = await trainLagamc(set, train, dev, encoder, options);
   if (io.interactive) io.err('');
@@ -149,13 +161,13 @@ export async function runTraining(values: Values, io: Io, signal: AbortSignal): 
 export const train: Command = {
   name: 'train',
   summary: 'train a LAGAMC model: generate label descriptions, then match them to labels',
-  usage: '--train F [--dev F] --labels F --out DIR [--base DIR [--rank N]] [--epochs N] [--select M] [--lambda X] [--targets names] [--resume] [--json]',
+  usage: '--train F [--dev F] --labels F --out DIR [--base DIR [--rank N]] [--epochs N] [--select M] [--lambda X] [--targets names] [--fine-tune-encoder] [--resume] [--json]',
   options: trainOptions,
   async run({ values, io, signal }) {
     const { result, out, select } = await runTraining(values, io, signal);
     const metric = SELECTION_METRICS[select];
-    if (flag(values, 'json')) io.out(JSON.stringify({ out, bestEpoch: result.bestEpoch, epochs: result.epochsRun, seconds: result.seconds, lambda: result.lambda, headShift: result.headShift, decoding: result.decoding, svmC: result.svmC, select, dev: { microF1: result.dev.micro.f1, macroF1: result.dev.macro.f1, score: metric.of(result.dev) } }, null, 2));
-    else io.out(`wrote ${out}: best epoch ${result.bestEpoch} of ${result.epochsRun}${result.decoding.candidates || result.decoding.constrained ? `, decoding ${decodingName(result.decoding)}` : ''}${result.headShift ? `, head shift ${result.headShift}` : ''}${result.svmC !== null ? `, SVM C ${result.svmC}` : ''}, dev micro-F1 ${pct(result.dev.micro.f1)}, macro-F1 ${pct(result.dev.macro.f1)}${select === 'micro-f1' || select === 'macro-f1' ? '' : `, ${metric.name} ${pct(metric.of(result.dev))}`}, ${result.seconds.toFixed(0)} s`);
+    if (flag(values, 'json')) io.out(JSON.stringify({ out, bestEpoch: result.bestEpoch, epochs: result.epochsRun, seconds: result.seconds, lambda: result.lambda, headShift: result.headShift, decoding: result.decoding, svmC: result.svmC, fusionWeight: result.fusionWeight, select, dev: { microF1: result.dev.micro.f1, macroF1: result.dev.macro.f1, score: metric.of(result.dev) } }, null, 2));
+    else io.out(`wrote ${out}: best epoch ${result.bestEpoch} of ${result.epochsRun}${result.decoding.candidates || result.decoding.constrained ? `, decoding ${decodingName(result.decoding)}` : ''}${result.headShift ? `, head shift ${result.headShift}` : ''}${result.svmC !== null ? `, SVM C ${result.svmC}` : ''}${result.fusionWeight !== null ? `, fine-tuned encoder weight ${result.fusionWeight}` : ''}, dev micro-F1 ${pct(result.dev.micro.f1)}, macro-F1 ${pct(result.dev.macro.f1)}${select === 'micro-f1' || select === 'macro-f1' ? '' : `, ${metric.name} ${pct(metric.of(result.dev))}`}, ${result.seconds.toFixed(0)} s`);
     return EXIT.ok;
   },
 };

@@ -5,6 +5,8 @@
 //   vocab.json          the generator's word vocabulary
 //   features.json       the TF-IDF terms and idf weights the generator reads (absent without a bag)
 //   svm.json            the labels' linear SVMs whose margins the label head reads (absent with --no-svm)
+//   encoder/            the fine-tuned USE lite whose label logits join those margins (models/tunedUse/model.ts;
+//                       only with --fine-tune-encoder)
 //   generator.json      generator weights and the meaning projection (float32, base64)
 //   adapter/            the matcher's encoder adapter (trained by the hybrid loss)
 //   train-log.jsonl     one line per epoch (losses, λ, dev metrics, seconds)
@@ -29,6 +31,8 @@ import type { TargetMode } from '../../training/targets';
 import type { Decoding } from '../prediction';
 
 export const LAGAMC_KIND = 'lagamc';
+/** Folder (in the model folder) of the fine-tuned encoder. */
+export const TUNED_ENCODER_DIR = 'encoder';
 
 export interface LagamcSettings {
   encoder: string;
@@ -42,6 +46,8 @@ export interface LagamcSettings {
   decoding?: Decoding;
   /** Added to the label head's logits before the decoder reads them (chosen on dev; absent: 0). */
   headShift?: number;
+  /** Weight w of the fine-tuned encoder's label logits z in the head's margins m + w·z (absent: no fine-tuned encoder). */
+  fusionWeight?: number;
   /** Absolute path of the label file trained with, and the hash of its labels. */
   labelFile: string;
   labelsHash: string;

@@ -1,5 +1,6 @@
 // Prediction with a LAGAMC model: the generator, reading the label head's probabilities (from the
-// text's encoder vector and TF-IDF terms, or its SVM margins) with the model's head shift, writes
+// text's encoder vector and TF-IDF terms, or its SVM margins, to which a fine-tuned encoder's label
+// logits may be added) with the model's head shift, writes
 // descriptions autoregressively (greedy or beam search, optionally constrained to the label
 // sentences or, with `candidates`, to the sentences of the labels the head holds; ending at a
 // repeated sentence), copies of label sentences get their own spelling back
@@ -20,13 +21,14 @@ import type { LinearSvm } from '../../models/compact/linearSvm';
 import { encoderInput, type DecodeOptions } from '../../models/compact/model';
 import { TextFeatures, type SparseRow } from '../../models/compact/textFeatures';
 import { EOS, type Vocab } from '../../models/compact/vocab';
+import { fuseMargins, TunedUse } from '../../models/tunedUse/model';
 import { joinDescriptions } from '../../matching/sentences';
 import { writableSentences, writtenLabels, type TargetMode } from '../../training/targets';
 import { initBackend } from '../../tf/backend';
 import type { ModelManifest } from '../manifest';
 import type { Decoding, PredictOptions, Prediction, Predictor } from '../prediction';
 import { VerbatimSentences } from './verbatim';
-import { LAGAMC_KIND, LagamcWeights, assertLabelFileUnchanged, loadLinearSvm, loadTextFeatures, loadVocab, readLabelSnapshot, type LagamcSettings } from './folder';
+import { LAGAMC_KIND, TUNED_ENCODER_DIR, LagamcWeights, assertLabelFileUnchanged, loadLinearSvm, loadTextFeatures, loadVocab, readLabelSnapshot, type LagamcSettings } from './folder';
 
 /** The label sentences as a decoding constraint over the generator's vocabulary. */
 export function labelConstraint(set: LabelSet, vocab: Vocab, mode: TargetMode): SentenceConstraint {
@@ -72,10 +74,17 @@ export interface GeneratorInputs {
   margins: Float32Array | null;
 }
 
-/** A predictor's inputs for texts whose encoder vectors are known. */
-export function generatorInputs(texts: readonly string[], vectors: Float32Array, dim: number, features: TextFeatures | null, svm: LinearSvm | null): GeneratorInputs {
+/** A fine-tuned encoder and the weight of its label logits in the margins (TunedUse). */
+export interface TunedMargins {
+  model: TunedUse;
+  weight: number;
+}
+
+/** A predictor's inputs for texts whose encoder vectors are known; with `tuned`, the margins are m + w·z. */
+export function generatorInputs(texts: readonly string[], vectors: Float32Array, dim: number, features: TextFeatures | null, svm: LinearSvm | null, tuned: TunedMargins | null = null): GeneratorInputs {
   const bags = features ? texts.map((t) => features.row(t)) : null;
-  return { vectors, dim, bags, margins: svm && bags ? svm.margins(bags) : null };
+  const m = svm && bags ? svm.margins(bags) : null;
+  return { vectors, dim, bags, margins: m && tuned ? fuseMargins(m, tuned.model.logits(texts), tuned.weight) : m };
 }
 
 /** Rows generated together (generateTexts). */
@@ -184,6 +193,7 @@ export class LagamcPredictor implements Predictor {
     private readonly vocab: Vocab,
     private readonly features: TextFeatures | null,
     private readonly svm: LinearSvm | null,
+    private readonly tuned: TunedMargins | null,
     private readonly matcher: Matcher,
     private readonly constraint: SentenceConstraint,
     private readonly verbatim: VerbatimSentences,
@@ -191,16 +201,16 @@ export class LagamcPredictor implements Predictor {
     this.labels = matcher.labels.slice(0, matcher.labelCount);
   }
 
-  static async create(dir: string, settings: LagamcSettings, set: LabelSet, weights: LagamcWeights, vocab: Vocab, features: TextFeatures | null, svm: LinearSvm | null): Promise<LagamcPredictor> {
+  static async create(dir: string, settings: LagamcSettings, set: LabelSet, weights: LagamcWeights, vocab: Vocab, features: TextFeatures | null, svm: LinearSvm | null, tuned: TunedMargins | null): Promise<LagamcPredictor> {
     const encoder = await loadEncoder(settings.encoder);
     const matcher = await Matcher.create(writtenLabels(set, settings.targets), adaptEncoder(encoder, weights.adapter), settings.threshold !== undefined ? { threshold: settings.threshold } : {});
-    return new LagamcPredictor(dir, settings, encoder, weights, vocab, features, svm, matcher, labelConstraint(set, vocab, settings.targets), labelVerbatim(set, settings.targets));
+    return new LagamcPredictor(dir, settings, encoder, weights, vocab, features, svm, tuned, matcher, labelConstraint(set, vocab, settings.targets), labelVerbatim(set, settings.targets));
   }
 
   /** What the generator reads of each text. */
   private async inputs(texts: readonly string[], opts: PredictOptions): Promise<GeneratorInputs> {
     const x = await this.encoder.encode(texts.map(encoderInput), { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.batchSize ? { batchSize: opts.batchSize } : {}) });
-    return generatorInputs(texts, x, this.encoder.dim, this.features, this.svm);
+    return generatorInputs(texts, x, this.encoder.dim, this.features, this.svm, this.tuned);
   }
 
   private async generateFrom(inputs: GeneratorInputs, opts: PredictOptions): Promise<Generated> {
@@ -223,6 +233,7 @@ export class LagamcPredictor implements Predictor {
 
   dispose(): void {
     this.weights.dispose();
+    this.tuned?.model.dispose();
   }
 }
 
@@ -240,5 +251,13 @@ export async function loadLagamc(dir: string, manifest: ModelManifest): Promise<
   const features = await loadTextFeatures(dir);
   const svm = await loadLinearSvm(dir);
   if (weights.generator.config.margins && (!svm || !features)) throw new Error(`${dir}: the generator reads SVM margins, but svm.json or features.json is missing`);
-  return LagamcPredictor.create(dir, settings, set, weights, await loadVocab(dir), features, svm);
+  let tuned: TunedMargins | null = null;
+  if (settings.fusionWeight !== undefined) {
+    if (typeof settings.fusionWeight !== 'number' || !(settings.fusionWeight > 0) || !svm) throw new Error(`${join(dir, 'lagamc-model.json')}: "settings.fusionWeight" must be a positive number, and only with svm.json, not ${JSON.stringify(settings.fusionWeight)}`);
+    const model = await TunedUse.load(join(dir, TUNED_ENCODER_DIR));
+    if (!model) throw new Error(`${dir}: the model adds a fine-tuned encoder's logits to its margins, but ${join(TUNED_ENCODER_DIR, 'weights.json')} is missing`);
+    if (model.labels !== svm.labels) throw new Error(`${join(dir, TUNED_ENCODER_DIR, 'weights.json')}: ${model.labels} labels, but svm.json has ${svm.labels}`);
+    tuned = { model, weight: settings.fusionWeight };
+  }
+  return LagamcPredictor.create(dir, settings, set, weights, await loadVocab(dir), features, svm, tuned);
 }

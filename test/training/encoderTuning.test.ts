@@ -1,0 +1,116 @@
+// Fine-tuning USE lite (training/encoderTuning.ts): shards' gradients add up to the batch's, the
+// logits learn the gold labels, and a run cancelled after its first epoch and resumed ends where
+// the uninterrupted run ends; the trainer adds the logits to the SVM margins with a weight chosen
+// on dev, saves the fine-tuned encoder, and the loaded model predicts dev as training scored it.
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, test } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import { loadExamples } from '../../engine/data/dataset';
+import type { Example } from '../../engine/data/example';
+import { parseLabelFile, type LabelSet } from '../../engine/data/labels';
+import { demo } from '../../engine/demo/paths';
+import type { SentenceEncoder } from '../../engine/encoders/encoder';
+import { loadEncoder } from '../../engine/encoders/index';
+import { loadLinearSvm, loadTextFeatures } from '../../engine/model/lagamc/folder';
+import { evaluateModel } from '../../engine/model/evaluate';
+import { loadPredictor } from '../../engine/model/load';
+import { TunedUse, fuseMargins } from '../../engine/models/tunedUse/model';
+import { initBackend } from '../../engine/tf/backend';
+import { registerGradients } from '../../engine/tf/gradients';
+import { shardGradients, tuneEncoder } from '../../engine/training/encoderTuning';
+import { FUSION_WEIGHTS, marginDevScore, trainLagamc } from '../../engine/training/trainer';
+import { tempDir } from '../helpers/tempDir';
+
+let encoder: SentenceEncoder;
+let set: LabelSet;
+let labelText: string;
+let train: Example[];
+let dev: Example[];
+let names: string[];
+before(async () => {
+  await initBackend();
+  registerGradients();
+  encoder = await loadEncoder();
+  labelText = readFileSync(demo.labels, 'utf8');
+  set = parseLabelFile(labelText, demo.labels);
+  names = set.labels.map((l) => l.name);
+  train = (await loadExamples(demo.train, { labels: set })).examples;
+  dev = (await loadExamples(demo.dev, { labels: set })).examples;
+});
+
+const golds = (split: readonly Example[]) => split.map((e) => (e.labels ?? []).map((l) => names.indexOf(l)));
+
+test("shards' gradients add up to the whole batch's (its mean loss), and reach the encoder and the label layer", async () => {
+  const model = await TunedUse.create(names.length);
+  const rows = train.slice(0, 6);
+  const ids = rows.map((e) => model.ids(e.text));
+  const gold = (part: readonly Example[]) => Float32Array.from(part.flatMap((e) => names.map((n) => ((e.labels ?? []).includes(n) ? 1 : 0))));
+  const whole = shardGradients(model, { ids, gold: gold(rows), batchRows: 6, dropout: 0, seed: 1 });
+  const a = shardGradients(model, { ids: ids.slice(0, 2), gold: gold(rows.slice(0, 2)), batchRows: 6, dropout: 0, seed: 1 });
+  const b = shardGradients(model, { ids: ids.slice(2), gold: gold(rows.slice(2)), batchRows: 6, dropout: 0, seed: 1 });
+  assert.ok(Math.abs(a.loss + b.loss - whole.loss) < 1e-3 * whole.loss, `${a.loss} + ${b.loss} vs ${whole.loss}`);
+  whole.grads.forEach((g, i) => {
+    const sum = tf.add(a.grads[i]!, b.grads[i]!);
+    const scale = tf.max(tf.abs(g)).dataSync()[0]!;
+    assert.ok(scale > 0, `no gradient reaches variable ${i}`);
+    assert.ok(tf.max(tf.abs(tf.sub(sum, g))).dataSync()[0]! < 1e-4 * scale + 1e-7, `variable ${i}`);
+  });
+  assert.deepEqual([...whole.logits.subarray(0, 2 * names.length)].map((x) => x.toFixed(4)), [...a.logits].map((x) => x.toFixed(4)));
+  tf.dispose([...whole.grads, ...a.grads, ...b.grads]);
+  model.dispose();
+});
+
+test('fine-tuning learns the gold labels, and a run cancelled after epoch 1 and resumed ends exactly where the uninterrupted run ends', async () => {
+  const texts = train.map((e) => e.text);
+  const g = golds(train);
+  const losses: number[] = [];
+  const full = await tuneEncoder(texts, g, names.length, { epochs: 2, threads: 2, checkpointDir: join(tempDir('tune'), 'ck'), onProgress: (e) => void (/^fine-tuned the encoder for epoch/.test(e.message ?? '') && losses.push(Number(/mean loss (\S+)/.exec(e.message!)![1]))) });
+  assert.equal(losses.length, 2);
+  assert.ok(losses[1]! < losses[0]!, `mean loss ${losses}`);
+  // The final weights score the training texts' gold labels above the others.
+  const z = full.model.logits(texts);
+  const [on, off] = [[0, 0], [0, 0]];
+  g.forEach((labels, i) => names.forEach((_, j) => ((labels.includes(j) ? on : off)[0]! += z[i * names.length + j]!, (labels.includes(j) ? on : off)[1]!++)));
+  assert.ok(on[0]! / on[1]! > off[0]! / off[1]! + 1, `mean gold logit ${on[0]! / on[1]!}, others ${off[0]! / off[1]!}`);
+
+  const dir = join(tempDir('tune'), 'ck');
+  const stop = new AbortController();
+  await assert.rejects(tuneEncoder(texts, g, names.length, { epochs: 2, threads: 2, checkpointDir: dir, signal: stop.signal, onProgress: (e) => void (/^fine-tuned the encoder for epoch 1/.test(e.message ?? '') && stop.abort()) }));
+  assert.equal(JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')).epoch, 1);
+  await assert.rejects(tuneEncoder(texts, g, names.length, { epochs: 3, threads: 2, checkpointDir: dir, resume: true }), /checkpointed with epochs 2; resume it with the same setting \(now 3\)/);
+  const resumed = await tuneEncoder(texts, g, names.length, { epochs: 2, threads: 2, checkpointDir: dir, resume: true });
+  assert.deepEqual(resumed.trainLogits, full.trainLogits);
+  full.model.variables.forEach((v, i) => assert.deepEqual(resumed.model.variables[i]!.dataSync(), v.dataSync(), `variable ${i}`));
+  full.model.dispose();
+  resumed.model.dispose();
+});
+
+test("the trainer adds the fine-tuned logits to the SVM margins with the dev-chosen weight, saves the encoder, and the loaded model predicts dev as training scored it; resuming without fine-tuning is refused", async () => {
+  const out = join(tempDir('fused'), 'model');
+  const opts = { out, labelFile: demo.labels, labelFileText: labelText, encoderSpec: 'use', epochs: 1, fineTuneEncoder: true, fineTuneEpochs: 1, headShift: 0, decoding: { candidates: true } };
+  const result = await trainLagamc(set, train, dev, encoder, opts);
+  const manifest = JSON.parse(readFileSync(join(out, 'lagamc-model.json'), 'utf8')) as { settings: { fusionWeight?: number }; training: { fusionWeight?: number } };
+  // The weight is the one of FUSION_WEIGHTS whose margins score best on dev (the first on ties).
+  const tuned = (await TunedUse.load(join(out, 'encoder')))!;
+  const svm = (await loadLinearSvm(out))!;
+  const features = (await loadTextFeatures(out))!;
+  const m = svm.margins(dev.map((e) => features.row(e.text)));
+  const z = tuned.logits(dev.map((e) => e.text));
+  tuned.dispose();
+  const scores = FUSION_WEIGHTS.map((w) => marginDevScore(fuseMargins(m, z, w), dev.map((e) => e.labels ?? []), names).score);
+  const chosen = FUSION_WEIGHTS[scores.indexOf(Math.max(...scores))]!;
+  assert.ok(chosen > 0, `dev keeps the SVMs alone (scores ${scores})`);
+  assert.equal(result.fusionWeight, chosen);
+  assert.equal(manifest.settings.fusionWeight, chosen);
+  assert.equal(manifest.training.fusionWeight, chosen);
+  assert.ok(existsSync(join(out, 'encoder', 'weights.bin')));
+  const predictor = await loadPredictor(out);
+  const { report } = await evaluateModel(predictor, dev);
+  predictor.dispose();
+  assert.ok(Math.abs(report.macro.f1 - result.dev.macro.f1) < 1e-9, `${report.macro.f1} vs ${result.dev.macro.f1}`);
+  assert.ok(report.mAP !== null && Math.abs(report.mAP - result.dev.mAP!) < 1e-9, `mAP ${report.mAP} vs ${result.dev.mAP}`);
+  const { fineTuneEncoder: _, fineTuneEpochs: __, ...plain } = opts;
+  await assert.rejects(trainLagamc(set, train, dev, encoder, { ...plain, resume: true }), /this run fine-tuned the encoder; resume it with --fine-tune-encoder/);
+});
