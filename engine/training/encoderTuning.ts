@@ -147,6 +147,7 @@ export async function tuneEncoder(texts: readonly string[], golds: readonly (rea
     if (start <= epochs) threads = await startThreads(threadCount - 1, 'encoderTuningWorker.mjs', 'training/encoderTuningWorker.ts', 'encoder tuning thread', { kind: 'init', backend: tf.getBackend(), labels } satisfies ToTuningThread);
     const started = performance.now();
     let done = 0;
+    let examples = 0;
     for (let epoch = start; epoch <= epochs; epoch++) {
       const { batches, rng } = epochBatches(lengths, seed, epoch);
       const logits = new Float32Array(texts.length * labels);
@@ -176,9 +177,10 @@ export async function tuneEncoder(texts: readonly string[], golds: readonly (rea
         const loss = [local, ...others].reduce((s, r) => s + r.loss, 0) / batch.length;
         lossSum += loss;
         done++;
+        examples += batch.length;
         const elapsed = (performance.now() - started) / 1000;
         const step = (epoch - 1) * batches.length + bi + 1;
-        opts.onProgress?.({ phase: 'train', fraction: step / (epochs * batches.length), epoch, epochs, step: bi + 1, steps: batches.length, loss: { total: loss }, throughput: { value: (done * BATCH) / elapsed, unit: 'examples' }, etaSeconds: (elapsed / done) * (epochs * batches.length - step), message: `fine-tuning the encoder: epoch ${epoch}/${epochs}, step ${bi + 1}/${batches.length}, loss ${loss.toFixed(3)}` });
+        opts.onProgress?.({ phase: 'train', fraction: step / (epochs * batches.length), epoch, epochs, step: bi + 1, steps: batches.length, loss: { total: loss }, throughput: { value: examples / elapsed, unit: 'examples' }, etaSeconds: (elapsed / done) * (epochs * batches.length - step), message: `fine-tuning the encoder: epoch ${epoch}/${epochs}, step ${bi + 1}/${batches.length}, loss ${loss.toFixed(3)}` });
       }
       trainLogits = logits;
       opts.onProgress?.({ phase: 'train', fraction: epoch / epochs, epoch, epochs, message: `fine-tuned the encoder for epoch ${epoch}: mean loss ${(lossSum / batches.length).toFixed(3)}` });

@@ -35,6 +35,12 @@ test('help lists every command; unknown commands and flags are usage errors (exi
   const headless = await run('train', '--train', join(tmp, 'none.jsonl'), '--labels', join(tmp, 'none.labels.jsonc'), '--out', join(tmp, 'no-model'), '--candidates', '--label-head', '0');
   assert.equal(headless.code, 2);
   assert.match(headless.err, /--candidates needs the label head/);
+  const tunedHeadless = await run('train', '--train', join(tmp, 'none.jsonl'), '--labels', join(tmp, 'none.labels.jsonc'), '--out', join(tmp, 'no-model'), '--fine-tune-encoder', '--label-head', '0');
+  assert.equal(tunedHeadless.code, 2);
+  assert.match(tunedHeadless.err, /--fine-tune-encoder adds the fine-tuned logits to the SVM margins of the label head: drop --label-head 0/);
+  const tuneEpochs = await run('train', '--train', join(tmp, 'none.jsonl'), '--labels', join(tmp, 'none.labels.jsonc'), '--out', join(tmp, 'no-model'), '--fine-tune-epochs', '3');
+  assert.equal(tuneEpochs.code, 2);
+  assert.match(tuneEpochs.err, /--fine-tune-epochs sets --fine-tune-encoder: add it/);
   const select = await run('train', '--train', join(tmp, 'none.jsonl'), '--labels', join(tmp, 'none.labels.jsonc'), '--out', join(tmp, 'no-model'), '--select', 'accuracy');
   assert.equal(select.code, 2);
   assert.match(select.err, /--select must be one of macro-f1, micro-f1, samples-f1, jaccard, got "accuracy"/);

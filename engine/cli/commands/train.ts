@@ -90,6 +90,9 @@ export async function runTraining(values: Values, io: Io, signal: AbortSignal): 
   const labelFile = required(values, 'labels');
   if (flag(values, 'candidates') && num(values, 'label-head', 1, { min: 0 }) === 0) throw new UsageError('--candidates needs the label head: it writes only the labels the head holds (drop --label-head 0)');
   if (str(values, 'force') !== undefined && str(values, 'force') !== 'none' && num(values, 'label-head', 1, { min: 0 }) === 0) throw new UsageError('--force needs the label head: it forces the labels the head is sure of (drop --label-head 0)');
+  if (flag(values, 'fine-tune-encoder')) {
+    for (const f of ['no-svm', 'label-head', 'bag-terms']) if (values[f] !== undefined && (f === 'no-svm' || num(values, f, 1, { min: 0 }) === 0)) throw new UsageError(`--fine-tune-encoder adds the fine-tuned logits to the SVM margins of the label head: drop --${f}${f === 'no-svm' ? '' : ' 0'}`);
+  } else for (const f of ['fine-tune-epochs', 'fine-tune-learning-rate', 'fusion-weight']) if (values[f] !== undefined) throw new UsageError(`--${f} sets --fine-tune-encoder: add it`);
   const select = str(values, 'select') ?? DEFAULT_SELECTION;
   if (!isSelectionMetric(select)) throw new UsageError(`--select must be one of ${Object.keys(SELECTION_METRICS).join(', ')}, got "${select}"`);
   const { set, text } = await readLabelFile(labelFile);
@@ -135,12 +138,11 @@ export async function runTraining(values: Values, io: Io, signal: AbortSignal): 
     options.svmC = num(values, 'svm-c', 1, { min: 1e-6 });
   }
   if (flag(values, 'fine-tune-encoder')) {
-    if (flag(values, 'no-svm')) throw new UsageError('--fine-tune-encoder adds the fine-tuned logits to the SVM margins: drop --no-svm');
     options.fineTuneEncoder = true;
     options.fineTuneEpochs = num(values, 'fine-tune-epochs', DEFAULT_TUNING_EPOCHS, { min: 1, integer: true });
     options.fineTuneLearningRate = num(values, 'fine-tune-learning-rate', DEFAULT_TUNING_LEARNING_RATE, { min: 0 });
     if (str(values, 'fusion-weight') !== undefined) options.fusionWeight = num(values, 'fusion-weight', DEFAULT_FUSION_WEIGHT, { min: 0 });
-  } else for (const f of ['fine-tune-epochs', 'fine-tune-learning-rate', 'fusion-weight']) if (values[f] !== undefined) throw new UsageError(`--${f} sets --fine-tune-encoder: add it`);
+  }
   if (str(values, 'head-shift') !== undefined) options.headShift = num(values, 'head-shift', 0, {});
   if (str(values, 'threshold') !== undefined) options.threshold = num(values, 'threshold', 0.4, { min: 0, max: 1 });
   const base = str(values, 'base');
