@@ -312,11 +312,14 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
   const progress: ProgressListener = (e) => opts.onProgress?.({ ...e, fraction: share + (1 - share) * e.fraction });
   let tuned: TunedUse | null = null;
   let fusionWeight: number | null = null;
+  let tuningSeconds = 0;
   if (opts.fineTuneEncoder) {
+    const tuningStarted = performance.now();
     if (!svm || !trainMargins || !devMargins) throw new Error("fine-tuning the encoder adds its logits to the SVM head's margins, so it needs the SVM head: drop --no-svm, --label-head 0 and --bag-terms 0");
     if (resumed && resumed.fusionWeight == null) throw new Error(`${stateFile}: this run was checkpointed without fine-tuning the encoder; resume it without --fine-tune-encoder`);
     const tuning = await tuneEncoder(train.map((e) => e.text), trainGolds, names.length, { ...(opts.fineTuneEpochs !== undefined ? { epochs: opts.fineTuneEpochs } : {}), ...(opts.fineTuneLearningRate !== undefined ? { learningRate: opts.fineTuneLearningRate } : {}), seed, threads: opts.threads ?? defaultThreads(), checkpointDir: join(checkpointDir, 'encoder'), resume: !!opts.resume, ...(opts.signal ? { signal: opts.signal } : {}), onProgress: (e) => opts.onProgress?.({ ...e, fraction: share * e.fraction }) });
     const devZ = tuning.model.logits(dev.map((e) => e.text));
+    tuningSeconds = (performance.now() - tuningStarted) / 1000;
     const weights = opts.fusionWeight !== undefined ? [opts.fusionWeight] : dev.length ? FUSION_WEIGHTS : [DEFAULT_FUSION_WEIGHT];
     const devGold = dev.map((e) => e.labels ?? []);
     const scores = weights.map((w) => ({ w, score: weights.length > 1 ? marginDevScore(fuseMargins(devMargins!, devZ, w), devGold, names, select).score : NaN }));
@@ -479,7 +482,7 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
         progress({ phase: 'save', fraction: (epoch / epochs) * 0.9, epoch, epochs, message: `saving epoch ${epoch} (best dev ${metric.name} so far)` });
         await scored.save(opts.out);
         await writeJsonAtomic(join(opts.out, 'report-dev.json'), { epoch, ...report, hallucinationRate: record.devHallucinationRate });
-        await writeManifest(opts.out, { format: 'lagamc-model', version: 1, kind: LAGAMC_KIND, createdAt: new Date().toISOString(), labels: names, settings, training: { bestEpoch, select, devScore: bestScore, devMacroF1: report.macro.f1, lambda: lambda.value, epochs: epoch, averageEpochs: opts.averageEpochs ?? DEFAULT_AVERAGE_EPOCHS, seconds: record.seconds, examples: train.length, ...(svmC !== null ? { svmC } : {}), ...(fusionWeight !== null ? { fusionWeight, fineTuneEpochs: opts.fineTuneEpochs ?? DEFAULT_TUNING_EPOCHS } : {}) } });
+        await writeManifest(opts.out, { format: 'lagamc-model', version: 1, kind: LAGAMC_KIND, createdAt: new Date().toISOString(), labels: names, settings, training: { bestEpoch, select, devScore: bestScore, devMacroF1: report.macro.f1, lambda: lambda.value, epochs: epoch, averageEpochs: opts.averageEpochs ?? DEFAULT_AVERAGE_EPOCHS, seconds: record.seconds, examples: train.length, ...(svmC !== null ? { svmC } : {}), ...(fusionWeight !== null ? { fusionWeight, fineTuneEpochs: opts.fineTuneEpochs ?? DEFAULT_TUNING_EPOCHS, fineTuneSeconds: tuningSeconds } : {}) } });
       } else sinceBest++;
       await weights.save(checkpointDir);
       if (averaged) await averaged.save(join(checkpointDir, 'average'));
