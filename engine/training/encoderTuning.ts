@@ -4,11 +4,9 @@
 // then linear decay, the label layer at 10× the encoder's rate; gradient norm clipped at 1; seeded
 // dropout 0.1; batches of 32 texts of similar lengths (sorted within shuffled chunks of 50 batches).
 // On CAVES, two epochs at 2e-4 gave the best dev macro-F1 of the settings measured (BENCHMARKS.md).
-// Each batch is cut into one shard per thread, each computed by a tuning thread
-// (encoderTuningWorker.ts, with its own backend and copy of the weights), and the gradients are
-// added here, where the optimizer runs. The calling thread computes no shard: its WebAssembly heap,
-// which never shrinks, stays small for the generator's training that follows, and the tuning
-// threads' heaps go when they end. The logits that the last epoch computed for its training texts (with
+// Each batch is cut into one shard per thread: the calling thread computes the first, tuning
+// threads (encoderTuningWorker.ts, each with its own backend and copy of the weights) the others,
+// and the gradients are added. The logits that the last epoch computed for its training texts (with
 // dropout, each by the weights before its own batch's update) are returned: the label head reads
 // them on training texts, where the final weights' logits would be overconfident.
 // After each epoch a checkpoint (weights, optimizer moments, that epoch's training logits) is written
@@ -37,7 +35,7 @@ export interface EncoderTuningOptions {
   epochs?: number;
   learningRate?: number;
   seed?: number;
-  /** Tuning threads, each computing one shard of every batch (default 1). */
+  /** Threads computing each batch, the calling one included (default 1). */
   threads?: number;
   /** Folder of the per-epoch checkpoints (none without it). */
   checkpointDir?: string;
@@ -146,7 +144,7 @@ export async function tuneEncoder(texts: readonly string[], golds: readonly (rea
       trainLogits = await readFloats(join(dir, 'train-logits.bin'));
     }
     const start = (resumed?.epoch ?? 0) + 1;
-    if (start <= epochs) threads = await startThreads(threadCount, 'encoderTuningWorker.mjs', 'training/encoderTuningWorker.ts', 'encoder tuning thread', { kind: 'init', backend: tf.getBackend(), labels } satisfies ToTuningThread);
+    if (start <= epochs) threads = await startThreads(threadCount - 1, 'encoderTuningWorker.mjs', 'training/encoderTuningWorker.ts', 'encoder tuning thread', { kind: 'init', backend: tf.getBackend(), labels } satisfies ToTuningThread);
     const started = performance.now();
     let done = 0;
     let examples = 0;
@@ -158,17 +156,25 @@ export async function tuneEncoder(texts: readonly string[], golds: readonly (rea
         await new Promise((r) => setImmediate(r));
         opts.signal?.throwIfAborted();
         // Contiguous shards of the length-sorted batch, one per thread.
-        const size = Math.ceil(batch.length / threads.length);
+        const size = Math.ceil(batch.length / (threads.length + 1));
         const parts = Array.from({ length: Math.ceil(batch.length / size) }, (_, k) => batch.slice(k * size, (k + 1) * size));
         const shards = parts.map((rows) => ({ ids: rows.map((i) => ids[i]!), gold: gold(rows), batchRows: batch.length, dropout: DROPOUT, seed: Math.floor(rng() * 2 ** 31) }));
-        const values = variableValues(vars);
-        // A thread answers a step with its gradients or fails the request.
-        const results = (await Promise.all(shards.map((shard, k) => threads[k]!.request({ kind: 'step', values, shard })))).filter((r) => r.kind === 'gradients');
-        const grads = tf.tidy(() => vars.map((v, i) => results.slice(1).reduce((sum, r) => tf.add(sum, tf.tensor(r.grads[i]!, v.shape)), tf.tensor(results[0]!.grads[i]!, v.shape))));
+        const values = shards.length > 1 ? variableValues(vars) : [];
+        const remote = Promise.all(shards.slice(1).map((shard, k) => threads[k]!.request({ kind: 'step', values, shard })));
+        remote.catch(() => {});
+        const local = shardGradients(model, shards[0]!);
+        let others: Extract<FromTuningThread, { kind: 'gradients' }>[];
+        try {
+          others = (await remote).filter((o) => o.kind === 'gradients');
+        } catch (e) {
+          tf.dispose(local.grads);
+          throw e;
+        }
+        const grads = others.length ? local.grads.map((g, i) => tf.tidy(() => others.reduce((s, o) => tf.add(s, tf.tensor(o.grads[i]!, g.shape)), g))) : local.grads;
         optimizer.apply(grads);
-        tf.dispose(grads);
-        results.forEach((r, k) => parts[k]!.forEach((i, row) => logits.set(r.logits.subarray(row * labels, (row + 1) * labels), i * labels)));
-        const loss = results.reduce((s, r) => s + r.loss, 0) / batch.length;
+        tf.dispose(others.length ? [...local.grads, ...grads] : grads);
+        [local, ...others].forEach((r, k) => parts[k]!.forEach((i, row) => logits.set(r.logits.subarray(row * labels, (row + 1) * labels), i * labels)));
+        const loss = [local, ...others].reduce((s, r) => s + r.loss, 0) / batch.length;
         lossSum += loss;
         done++;
         examples += batch.length;
