@@ -1,5 +1,16 @@
 // Float32 weights in JSON files: little-endian bytes, base64. Decoding checks the type and the
-// length and names the file and field of any mismatch.
+// length and names the file and field of any mismatch. Also: arrays joined into one.
+
+/** The arrays one after another in one array. */
+export function concatFloat32(parts: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
 
 export function float32ToBase64(data: Float32Array): string {
   return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64');

@@ -16,6 +16,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic';
+import { concatFloat32 } from '../io/float32';
 import { TunedUse } from '../models/tunedUse/model';
 import type { ProgressListener } from '../progress';
 import { seededRng, shuffle } from '../random';
@@ -201,21 +202,11 @@ async function checkpoint(dir: string, model: TunedUse, optimizer: AdamW, logits
   const folder = join(dir, state.folder);
   await model.save(folder);
   const { m, v } = optimizer.state();
-  await writeFileAtomic(join(folder, 'optimizer.bin'), bytes(concat([...m, ...v])));
+  await writeFileAtomic(join(folder, 'optimizer.bin'), bytes(concatFloat32([...m, ...v])));
   await writeFileAtomic(join(folder, 'train-logits.bin'), bytes(logits));
   await writeJsonAtomic(join(dir, 'state.json'), state);
   for (let e = 1; e < state.epoch; e++) await rm(join(dir, `epoch-${e}`), { recursive: true, force: true });
   if (previous && previous !== state.folder) await rm(join(dir, previous), { recursive: true, force: true });
-}
-
-function concat(parts: readonly Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 const bytes = (a: Float32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);

@@ -34,7 +34,7 @@ import { labelMatrix } from '../data/labelMatrix';
 import { EmbeddingCache } from '../encoders/cache';
 import type { SentenceEncoder } from '../encoders/encoder';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic';
-import { base64ToFloat32, float32ToBase64 } from '../io/float32';
+import { base64ToFloat32, concatFloat32, float32ToBase64 } from '../io/float32';
 import { Matcher } from '../matching/matcher';
 import { evaluate, type EvalReport } from '../metrics/multilabel';
 import { DEFAULT_SELECTION, SELECTION_METRICS, type SelectionMetric } from '../metrics/selection';
@@ -428,21 +428,21 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
         const b = batch.length;
         const width = dim + names.length;
         const targetRowOf = (i: number) => targetRow.get(targets[i]!)!;
-        const batchTargets = concatRows([...batch.map((i) => targetVectors.subarray(targetRowOf(i) * dim, (targetRowOf(i) + 1) * dim)), ...picked.map((j) => rows!.vectors.subarray(j * dim, (j + 1) * dim))]);
+        const batchTargets = concatFloat32([...batch.map((i) => targetVectors.subarray(targetRowOf(i) * dim, (targetRowOf(i) + 1) * dim)), ...picked.map((j) => rows!.vectors.subarray(j * dim, (j + 1) * dim))]);
         const shard: Shard = {
           texts: b,
           // Rows of the teacher-forced batch: the batch's texts, then its label rows.
           ids: [...batch.map((i) => ids[i]!), ...picked.map((j) => rows!.ids[j]!)],
           weights: [...batch.map((i) => exampleWeight[i]!), ...picked.map(() => 1)],
-          x: dropout(concatRows(batch.map((i) => trainX.subarray(i * dim, (i + 1) * dim))), encoderDropout, rng),
+          x: dropout(concatFloat32(batch.map((i) => trainX.subarray(i * dim, (i + 1) * dim))), encoderDropout, rng),
           bag: trainBags && weights.generator.readsBag ? TextFeatures.dense(batch.map((i) => trainBags[i]!), config.bagSize, { rate: bagDropout, rng }) : null,
-          margins: trainMargins ? concatRows(batch.map((i) => trainMargins.subarray(i * names.length, (i + 1) * names.length))) : null,
-          labelX: rows && picked.length ? concatRows(picked.map((j) => rows.x.subarray(j * width, (j + 1) * width))) : null,
+          margins: trainMargins ? concatFloat32(batch.map((i) => trainMargins.subarray(i * names.length, (i + 1) * names.length))) : null,
+          labelX: rows && picked.length ? concatFloat32(picked.map((j) => rows.x.subarray(j * width, (j + 1) * width))) : null,
           targets: batchTargets,
           gold: labelHead > 0 ? Float32Array.from(labelMatrix(batch.map((i) => train[i]!.labels ?? []), names)) : null,
           readsGold: goldConditioning > 0 ? Float32Array.from(batch, () => (rng() < goldConditioning ? 1 : 0)) : null,
           // The drift guard's rows: the targets and the texts' own (undropped) vectors.
-          guard: concatRows([batchTargets, ...batch.map((i) => trainX.subarray(i * dim, (i + 1) * dim))]),
+          guard: concatFloat32([batchTargets, ...batch.map((i) => trainX.subarray(i * dim, (i + 1) * dim))]),
         };
         const { grads, parts } = await threads.gradients(shard);
         optimizer.apply(grads);
@@ -544,17 +544,6 @@ export function decodingName(d: Decoding): string {
 function dropout(x: Float32Array, rate: number, rng: () => number): Float32Array {
   if (rate > 0) for (let i = 0; i < x.length; i++) x[i] = rng() < rate ? 0 : x[i]! / (1 - rate);
   return x;
-}
-
-/** The rows one after another in one array. */
-function concatRows(rows: readonly Float32Array[]): Float32Array {
-  const out = new Float32Array(rows.reduce((s, r) => s + r.length, 0));
-  let at = 0;
-  for (const r of rows) {
-    out.set(r, at);
-    at += r.length;
-  }
-  return out;
 }
 
 async function appendLog(dir: string, record: object): Promise<void> {
