@@ -1,5 +1,14 @@
 // Float32 weights in JSON files: little-endian bytes, base64. Decoding checks the type and the
-// length and names the file and field of any mismatch. Also: arrays joined into one.
+// length and names the file and field of any mismatch. Also: arrays joined into one, and raw
+// float32 files read back.
+import { readFile } from 'node:fs/promises';
+
+/** A file of little-endian float32 values (refused, naming it, when its size is not a whole number of them). */
+export async function readFloat32File(file: string): Promise<Float32Array> {
+  const b = await readFile(file);
+  if (b.byteLength % 4) throw new Error(`${file}: ${b.byteLength} bytes is not a whole number of float32 values`);
+  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+}
 
 /** The arrays one after another in one array. */
 export function concatFloat32(parts: readonly Float32Array[]): Float32Array {

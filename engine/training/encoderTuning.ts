@@ -16,7 +16,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic';
-import { concatFloat32 } from '../io/float32';
+import { concatFloat32, readFloat32File } from '../io/float32';
 import { TunedUse } from '../models/tunedUse/model';
 import type { ProgressListener } from '../progress';
 import { seededRng, shuffle } from '../random';
@@ -137,12 +137,12 @@ export async function tuneEncoder(texts: readonly string[], golds: readonly (rea
   try {
     if (resumed) {
       const dir = join(opts.checkpointDir!, resumed.folder);
-      const moments = await readFloats(join(dir, 'optimizer.bin'));
+      const moments = await readFloat32File(join(dir, 'optimizer.bin'));
       const sizes = vars.map((v) => v.size);
       const total = sizes.reduce((s, n) => s + n, 0);
       if (moments.length !== 2 * total) throw new Error(`${join(dir, 'optimizer.bin')}: holds ${moments.length} values, expected ${2 * total}`);
       optimizer.restore({ step: resumed.step, m: split(moments.subarray(0, total), sizes), v: split(moments.subarray(total), sizes) });
-      trainLogits = await readFloats(join(dir, 'train-logits.bin'));
+      trainLogits = await readFloat32File(join(dir, 'train-logits.bin'));
     }
     const start = (resumed?.epoch ?? 0) + 1;
     if (start <= epochs) threads = await startThreads(threadCount - 1, 'encoderTuningWorker.mjs', 'training/encoderTuningWorker.ts', 'encoder tuning thread', { kind: 'init', backend: tf.getBackend(), labels } satisfies ToTuningThread);
@@ -210,12 +210,6 @@ async function checkpoint(dir: string, model: TunedUse, optimizer: AdamW, logits
 }
 
 const bytes = (a: Float32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-
-async function readFloats(file: string): Promise<Float32Array> {
-  const b = await readFile(file);
-  if (b.byteLength % 4) throw new Error(`${file}: ${b.byteLength} bytes is not a whole number of float32 values`);
-  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-}
 
 function split(a: Float32Array, sizes: readonly number[]): Float32Array[] {
   let at = 0;

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { USE_TRAINABLE, loadUseWeights, useForward, useTokenIds, type UseDropout, type UseWeights } from '../../encoders/use/differentiable';
 import { writeFileAtomic, writeJsonAtomic } from '../../io/atomic';
+import { readFloat32File } from '../../io/float32';
 import { seededRng } from '../../random';
 
 const DIM = 512;
@@ -94,8 +95,7 @@ export class TunedUse {
     if (!existsSync(headerFile)) return null;
     const header = JSON.parse(await readFile(headerFile, 'utf8')) as WeightsHeader;
     if (header.format !== FORMAT || !Number.isInteger(header.labels)) throw new Error(`${headerFile}: not a fine-tuned USE lite (format "${String(header.format)}")`);
-    const bytes = await readFile(join(dir, 'weights.bin'));
-    const data = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    const data = await readFloat32File(join(dir, 'weights.bin'));
     const model = await TunedUse.create(header.labels);
     const vars = model.variables;
     if (header.weights.length !== vars.length) throw new Error(`${headerFile}: "weights" lists ${header.weights.length} weights, expected ${vars.length}`);
