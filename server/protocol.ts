@@ -3,6 +3,7 @@
 // too, so it must not import vscode-languageserver at run time. Documented in docs/lsp-extensions.md.
 import type { EvalReport } from '../engine/metrics/multilabel';
 import { DEFAULT_SELECTION, type SelectionMetric } from '../engine/metrics/selection';
+import { FUSION_MIN_TEXTS } from '../engine/training/fusion';
 import type { Prediction } from '../engine/model/prediction';
 
 /** Settings under `lagamc.*`, read per resource through `workspace/configuration`. */
@@ -15,8 +16,8 @@ export interface Settings {
    * around a hover in the background, so later hovers are answered from the cache. */
   hover: { enable: boolean; prefetch: boolean };
   llm: { baseUrl: string; model: string };
-  /** Training passes over the data (0 = the trainer's default), the dev metric that selects the epoch, decoding and head shift, and whether the sentence encoder is fine-tuned first. */
-  train: { epochs: number; select: SelectionMetric; fineTuneEncoder: boolean };
+  /** Training passes over the data (0 = the trainer's default), the dev metric that selects the epoch, decoding and head shift, whether the sentence encoder is fine-tuned first, and the training texts a label needs for the fine-tuned logits to join its scores. */
+  train: { epochs: number; select: SelectionMetric; fineTuneEncoder: boolean; fusionMinTexts: number };
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -24,7 +25,7 @@ export const DEFAULT_SETTINGS: Settings = {
   maxModelDiagnostics: 20,
   hover: { enable: true, prefetch: true },
   llm: { baseUrl: '', model: '' },
-  train: { epochs: 0, select: DEFAULT_SELECTION, fineTuneEncoder: false },
+  train: { epochs: 0, select: DEFAULT_SELECTION, fineTuneEncoder: false, fusionMinTexts: FUSION_MIN_TEXTS },
 };
 
 /** `initializationOptions` of the `initialize` request: what the server needs before it can ask. */
@@ -93,6 +94,8 @@ export namespace TrainRequest {
     select?: SelectionMetric;
     /** Fine-tune the sentence encoder first (`lagamc train --fine-tune-encoder`; default: the `lagamc.train.fineTuneEncoder` setting). */
     fineTuneEncoder?: boolean;
+    /** With `fineTuneEncoder`: training texts a label needs for the fine-tuned logits to join its scores (`--fusion-min-texts`; default: the `lagamc.train.fusionMinTexts` setting). */
+    fusionMinTexts?: number;
     /** Continue an interrupted run from the checkpoint in `outDir`. */
     resume?: boolean;
     /** Client-created work-done progress token; without one the server creates its own. */

@@ -307,7 +307,7 @@ export function startServer(connection: Connection, opts: ServerOptions = {}): v
     try {
       const settings = (await config.get(params.datasetUri)).train;
       const epochs = params.epochs ?? (settings.epochs || undefined);
-      const result = await train({ ...params, ...(epochs ? { epochs } : {}), select: params.select ?? settings.select, fineTuneEncoder: params.fineTuneEncoder ?? settings.fineTuneEncoder }, {
+      const result = await train({ ...params, ...(epochs ? { epochs } : {}), select: params.select ?? settings.select, fineTuneEncoder: params.fineTuneEncoder ?? settings.fineTuneEncoder, fusionMinTexts: params.fusionMinTexts ?? settings.fusionMinTexts }, {
         jobs,
         progress,
         signal: ac.signal,

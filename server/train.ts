@@ -31,7 +31,7 @@ export async function train(params: TrainRequest.Params, ctx: TrainContext): Pro
   if (dev !== dataset) argv.push('--dev', dev);
   if (params.epochs !== undefined) argv.push('--epochs', String(params.epochs));
   if (params.select !== undefined) argv.push('--select', params.select);
-  if (params.fineTuneEncoder) argv.push('--fine-tune-encoder');
+  if (params.fineTuneEncoder) argv.push('--fine-tune-encoder', ...(params.fusionMinTexts !== undefined ? ['--fusion-min-texts', String(params.fusionMinTexts)] : []));
   if (params.resume) argv.push('--resume');
   const started = Date.now();
   ctx.progress.begin('LAGAMC: Train', 0, `${basename(dataset)}: starting`, true);

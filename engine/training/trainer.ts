@@ -18,8 +18,8 @@
 // (HEAD_SHIFTS) are chosen on dev.
 // With `fineTuneEncoder` (opt-in: it costs several times the rest on CAVES), USE lite is first
 // fine-tuned with a label layer (encoderTuning.ts) and its label logits z join the margins the head
-// reads: m + w·z, w chosen on dev among FUSION_WEIGHTS (training texts: out-of-fold margins and the
-// logits of the tuning's last epoch).
+// reads: m + w·z (fusion.ts: w chosen on dev, z only for labels with enough training texts; training
+// texts: out-of-fold margins and the logits of the tuning's last epoch).
 // Each step's batch is cut into shards computed by parallel threads (gradientThreads.ts); the dev
 // texts are generated on the same number of threads (generationThreads.ts).
 // Each epoch ends with an atomic checkpoint; `resume` continues from it and, since batches depend
@@ -49,7 +49,7 @@ import { LinearSvm } from '../models/compact/linearSvm';
 import { fitWithOutOfFold } from '../models/compact/svmThreads';
 import { TextFeatures, type SparseRow } from '../models/compact/textFeatures';
 import { Vocab } from '../models/compact/vocab';
-import { fuseMargins, TunedUse } from '../models/tunedUse/model';
+import { TunedUse } from '../models/tunedUse/model';
 import type { ProgressListener } from '../progress';
 import { seededRng } from '../random';
 import { registerGradients } from '../tf/gradients';
@@ -58,6 +58,7 @@ import { defaultThreads } from '../workers';
 import { LambdaWeight } from './hybridLoss';
 import { GradientThreads } from './gradientThreads';
 import { DEFAULT_TUNING_EPOCHS, tuneEncoder } from './encoderTuning';
+import { DEFAULT_FUSION_WEIGHT, FUSION_MIN_TEXTS, FUSION_WEIGHTS, fuseMargins, fusedLabels, keepLabelLogits } from './fusion';
 import type { Shard } from './shards';
 import { AdamW, type AdamWState } from './optimizer';
 import { epochBatches } from './batches';
@@ -125,13 +126,6 @@ export const SVM_CS = [1, 0.5, 2];
 /** Margin thresholds of svmDevScore: about the span that the head shifts (HEAD_SHIFTS) give the head. */
 export const SVM_DEV_THRESHOLDS = [0, -0.25, -0.5];
 
-/**
- * Weights w of the fine-tuned encoder's logits in the head's margins m + w·z, chosen on dev by
- * marginDevScore (the first on ties; 0: the SVMs alone). On CAVES dev chose 0.2 to 0.3 (BENCHMARKS.md).
- */
-export const FUSION_WEIGHTS = [0, 0.1, 0.2, 0.3, 0.5, 1];
-/** w without dev texts to choose it. */
-export const DEFAULT_FUSION_WEIGHT = 0.2;
 /** Share of the progress bar given to the fine-tuning (on CAVES it takes about as long as the rest). */
 const TUNING_SHARE = 0.5;
 
@@ -200,6 +194,8 @@ export interface TrainOptions {
   fineTuneLearningRate?: number;
   /** Weight w of the fine-tuned logits (default: chosen on dev among FUSION_WEIGHTS). */
   fusionWeight?: number;
+  /** Training texts a label needs for its fine-tuned logits to be used (default FUSION_MIN_TEXTS). */
+  fusionMinTexts?: number;
   /** Decoding of dev predictions (default greedy); what it leaves open is chosen on dev after training (decodingChoices). */
   decoding?: Decoding;
   /** Weight of the label head's loss (labelHeadLoss.ts; default 1; 0: a generator without label head). */
@@ -250,6 +246,8 @@ interface Checkpoint {
   lambdaReference: { ce: number; cos: number } | null;
   /** Weight of the fine-tuned encoder's logits (null or absent: no fine-tuning). */
   fusionWeight?: number | null;
+  /** Training texts a label needed for them (absent: 0, as before the gate). */
+  fusionMinTexts?: number;
   optimizer: { step: number; m: string[]; v: string[] };
 }
 
@@ -313,20 +311,27 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
   let tuned: TunedUse | null = null;
   let fusionWeight: number | null = null;
   let tuningSeconds = 0;
+  const fusionMinTexts = opts.fusionMinTexts ?? FUSION_MIN_TEXTS;
+  let fusedCount = 0;
   if (opts.fineTuneEncoder) {
     const tuningStarted = performance.now();
     if (!svm || !trainMargins || !devMargins) throw new Error("fine-tuning the encoder adds its logits to the SVM head's margins, so it needs the SVM head: drop --no-svm, --label-head 0 and --bag-terms 0");
     if (resumed && resumed.fusionWeight == null) throw new Error(`${stateFile}: this run was checkpointed without fine-tuning the encoder; resume it without --fine-tune-encoder`);
+    if (resumed && (resumed.fusionMinTexts ?? 0) !== fusionMinTexts) throw new Error(`${stateFile}: "fusionMinTexts" is ${resumed.fusionMinTexts ?? 0}: resume it with --fusion-min-texts ${resumed.fusionMinTexts ?? 0}`);
+    const keep = fusedLabels(trainGolds, names.length, fusionMinTexts);
+    fusedCount = keep.filter(Boolean).length;
+    if (fusedCount === 0) throw new Error(`no label has ${fusionMinTexts} training texts or more, so the fine-tuned encoder's logits would join no label's margins: lower --fusion-min-texts (setting lagamc.train.fusionMinTexts) or drop --fine-tune-encoder`);
     const tuning = await tuneEncoder(train.map((e) => e.text), trainGolds, names.length, { ...(opts.fineTuneEpochs !== undefined ? { epochs: opts.fineTuneEpochs } : {}), ...(opts.fineTuneLearningRate !== undefined ? { learningRate: opts.fineTuneLearningRate } : {}), seed, threads: opts.threads ?? defaultThreads(), checkpointDir: join(checkpointDir, 'encoder'), resume: !!opts.resume, ...(opts.signal ? { signal: opts.signal } : {}), onProgress: (e) => opts.onProgress?.({ ...e, fraction: share * e.fraction }) });
+    tuning.model.keepLabels(keep);
     const devZ = tuning.model.logits(dev.map((e) => e.text));
     tuningSeconds = (performance.now() - tuningStarted) / 1000;
     const weights = opts.fusionWeight !== undefined ? [opts.fusionWeight] : dev.length ? FUSION_WEIGHTS : [DEFAULT_FUSION_WEIGHT];
     const devGold = dev.map((e) => e.labels ?? []);
     const scores = weights.map((w) => ({ w, score: weights.length > 1 ? marginDevScore(fuseMargins(devMargins!, devZ, w), devGold, names, select).score : NaN }));
     fusionWeight = scores.reduce((best, s) => (s.score > best.score ? s : best)).w;
-    if (weights.length > 1) progress({ phase: 'prepare', fraction: 0, message: `fine-tuned encoder's weight in the margins w = ${fusionWeight} (dev ${metric.name} of the margins alone: ${scores.map((s) => `w ${s.w}: ${(100 * s.score).toFixed(2)}`).join(', ')})` });
+    progress({ phase: 'prepare', fraction: 0, message: `fine-tuned encoder's weight in the margins of the ${fusedCount} of ${names.length} labels with ${fusionMinTexts} training texts or more: w = ${fusionWeight}${weights.length > 1 ? ` (dev ${metric.name} of the margins alone: ${scores.map((s) => `w ${s.w}: ${(100 * s.score).toFixed(2)}`).join(', ')})` : ''}` });
     if (fusionWeight > 0) {
-      trainMargins = fuseMargins(trainMargins, tuning.trainLogits, fusionWeight);
+      trainMargins = fuseMargins(trainMargins, keepLabelLogits(tuning.trainLogits, keep), fusionWeight);
       devMargins = fuseMargins(devMargins, devZ, fusionWeight);
       tuned = tuning.model;
     } else tuning.model.dispose();
@@ -482,13 +487,13 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
         progress({ phase: 'save', fraction: (epoch / epochs) * 0.9, epoch, epochs, message: `saving epoch ${epoch} (best dev ${metric.name} so far)` });
         await scored.save(opts.out);
         await writeJsonAtomic(join(opts.out, 'report-dev.json'), { epoch, ...report, hallucinationRate: record.devHallucinationRate });
-        await writeManifest(opts.out, { format: 'lagamc-model', version: 1, kind: LAGAMC_KIND, createdAt: new Date().toISOString(), labels: names, settings, training: { bestEpoch, select, devScore: bestScore, devMacroF1: report.macro.f1, lambda: lambda.value, epochs: epoch, averageEpochs: opts.averageEpochs ?? DEFAULT_AVERAGE_EPOCHS, seconds: record.seconds, examples: train.length, ...(svmC !== null ? { svmC } : {}), ...(fusionWeight !== null ? { fusionWeight, fineTuneEpochs: opts.fineTuneEpochs ?? DEFAULT_TUNING_EPOCHS, fineTuneSeconds: tuningSeconds } : {}) } });
+        await writeManifest(opts.out, { format: 'lagamc-model', version: 1, kind: LAGAMC_KIND, createdAt: new Date().toISOString(), labels: names, settings, training: { bestEpoch, select, devScore: bestScore, devMacroF1: report.macro.f1, lambda: lambda.value, epochs: epoch, averageEpochs: opts.averageEpochs ?? DEFAULT_AVERAGE_EPOCHS, seconds: record.seconds, examples: train.length, ...(svmC !== null ? { svmC } : {}), ...(fusionWeight !== null ? { fusionWeight, fusionMinTexts, fusedLabels: fusedCount, fineTuneEpochs: opts.fineTuneEpochs ?? DEFAULT_TUNING_EPOCHS, fineTuneSeconds: tuningSeconds } : {}) } });
       } else sinceBest++;
       await weights.save(checkpointDir);
       if (averaged) await averaged.save(join(checkpointDir, 'average'));
       await writeJsonAtomic(join(checkpointDir, 'lambda.json'), { rho: lambda.rho ? lambda.rho.dataSync()[0]! : null });
       const state = optimizer.state();
-      const checkpoint: Checkpoint = { epoch, bestEpoch, select, fusionWeight, bestScore, sinceBest, seconds: record.seconds, lambdaReference: lambda.reference, optimizer: { step: state.step, m: state.m.map(float32ToBase64), v: state.v.map(float32ToBase64) } };
+      const checkpoint: Checkpoint = { epoch, bestEpoch, select, fusionWeight, ...(fusionWeight !== null ? { fusionMinTexts } : {}), bestScore, sinceBest, seconds: record.seconds, lambdaReference: lambda.reference, optimizer: { step: state.step, m: state.m.map(float32ToBase64), v: state.v.map(float32ToBase64) } };
       await writeJsonAtomic(join(checkpointDir, 'state.json'), checkpoint);
       finalLambda = lambda.value;
     }

@@ -111,11 +111,15 @@ describe('language server over stdio', needsBuild, () => {
 
   test('Train reports progress and loads the model it wrote (fine-tuning the encoder: hovers below use its logits)', async () => {
     const before = lsp.seen.progress.length;
+    // The fixture's labels have 20 training texts each: the setting lowers the fusion's gate from 50.
+    lsp.settings = { train: { fusionMinTexts: 20 } };
     const r = (await lsp.conn.sendRequest(TrainRequest.method, { datasetUri: trainUri, epochs: 3, select: 'micro-f1', fineTuneEncoder: true } satisfies TrainRequest.Params)) as TrainRequest.Result;
+    lsp.settings = {};
     modelDir = r.modelDir;
-    const manifest = JSON.parse(readFileSync(join(modelDir, 'lagamc-model.json'), 'utf8')) as { settings: { fusionWeight?: number }; training: { select: string; fineTuneEpochs?: number } };
+    const manifest = JSON.parse(readFileSync(join(modelDir, 'lagamc-model.json'), 'utf8')) as { settings: { fusionWeight?: number }; training: { select: string; fineTuneEpochs?: number; fusionMinTexts?: number } };
     assert.equal(manifest.training.select, 'micro-f1');
     assert.equal(manifest.training.fineTuneEpochs, 2);
+    assert.equal(manifest.training.fusionMinTexts, 20);
     assert.ok(manifest.settings.fusionWeight! > 0 && existsSync(join(modelDir, 'encoder', 'weights.bin')), JSON.stringify(manifest.settings));
     const kinds = lsp.seen.progress.slice(before).map((p) => p.value.kind);
     assert.equal(kinds[0], 'begin');

@@ -1,7 +1,8 @@
 // Fine-tuning USE lite (training/encoderTuning.ts): shards' gradients add up to the batch's, the
 // logits learn the gold labels, and a run cancelled after its first epoch and resumed ends where
-// the uninterrupted run ends; the trainer adds the logits to the SVM margins with a weight chosen
-// on dev, saves the fine-tuned encoder, and the loaded model predicts dev as training scored it.
+// the uninterrupted run ends; the trainer adds the logits of the labels with enough training texts
+// to the SVM margins with a weight chosen on dev, saves the fine-tuned encoder, and the loaded model
+// predicts dev as training scored it.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,11 +17,12 @@ import { loadEncoder } from '../../engine/encoders/index';
 import { loadLinearSvm, loadTextFeatures } from '../../engine/model/lagamc/folder';
 import { evaluateModel } from '../../engine/model/evaluate';
 import { loadPredictor } from '../../engine/model/load';
-import { TunedUse, fuseMargins } from '../../engine/models/tunedUse/model';
+import { TunedUse } from '../../engine/models/tunedUse/model';
 import { initBackend } from '../../engine/tf/backend';
 import { registerGradients } from '../../engine/tf/gradients';
 import { shardGradients, tuneEncoder } from '../../engine/training/encoderTuning';
-import { FUSION_WEIGHTS, marginDevScore, trainLagamc } from '../../engine/training/trainer';
+import { FUSION_WEIGHTS, fuseMargins } from '../../engine/training/fusion';
+import { marginDevScore, trainLagamc } from '../../engine/training/trainer';
 import { tempDir } from '../helpers/tempDir';
 
 let encoder: SentenceEncoder;
@@ -87,18 +89,30 @@ test('fine-tuning learns the gold labels, and a run cancelled after epoch 1 and 
   resumed.model.dispose();
 });
 
-test("the trainer adds the fine-tuned logits to the SVM margins with the dev-chosen weight, saves the encoder, and the loaded model predicts dev as training scored it; resuming without fine-tuning is refused", async () => {
+test("the trainer adds the fine-tuned logits of the labels with enough training texts to the SVM margins with the dev-chosen weight, saves the encoder, and the loaded model predicts dev as training scored it; resuming with other fusion settings is refused", async () => {
   const out = join(tempDir('fused'), 'model');
   const opts = { out, labelFile: demo.labels, labelFileText: labelText, encoderSpec: 'use', epochs: 1, fineTuneEncoder: true, fineTuneEpochs: 1, headShift: 0, decoding: { candidates: true } };
-  const result = await trainLagamc(set, train, dev, encoder, opts);
-  const manifest = JSON.parse(readFileSync(join(out, 'lagamc-model.json'), 'utf8')) as { settings: { fusionWeight?: number }; training: { fusionWeight?: number } };
-  // The weight is the one of FUSION_WEIGHTS whose margins score best on dev (the first on ties).
+  // The demo's labels have 22 to 36 training texts: the default gate (50) leaves none to fuse.
+  await assert.rejects(trainLagamc(set, train, dev, encoder, opts), /no label has 50 training texts or more, so the fine-tuned encoder's logits would join no label's margins: lower --fusion-min-texts/);
+  const counts = names.map((n) => train.filter((e) => e.labels?.includes(n)).length);
+  const keep = counts.map((c) => c >= 30);
+  assert.ok(keep.some(Boolean) && !keep.every(Boolean), `counts ${counts}`);
+  const result = await trainLagamc(set, train, dev, encoder, { ...opts, fusionMinTexts: 30 });
+  const manifest = JSON.parse(readFileSync(join(out, 'lagamc-model.json'), 'utf8')) as { settings: { fusionWeight?: number }; training: { fusionWeight?: number; fusionMinTexts?: number; fusedLabels?: number } };
+  assert.equal(manifest.training.fusionMinTexts, 30);
+  assert.equal(manifest.training.fusedLabels, keep.filter(Boolean).length);
+  // The saved encoder gives exactly 0 for the labels under the gate, and the weight is the one of
+  // FUSION_WEIGHTS whose margins score best on dev (the first on ties).
   const tuned = (await TunedUse.load(join(out, 'encoder')))!;
   const svm = (await loadLinearSvm(out))!;
   const features = (await loadTextFeatures(out))!;
   const m = svm.margins(dev.map((e) => features.row(e.text)));
   const z = tuned.logits(dev.map((e) => e.text));
   tuned.dispose();
+  keep.forEach((k, j) => {
+    const column = dev.map((_, r) => z[r * names.length + j]!);
+    assert.ok(k ? column.every((x) => x !== 0) : column.every((x) => x === 0), `${names[j]} (${counts[j]} texts): ${column.slice(0, 5)}`);
+  });
   const scores = FUSION_WEIGHTS.map((w) => marginDevScore(fuseMargins(m, z, w), dev.map((e) => e.labels ?? []), names).score);
   const chosen = FUSION_WEIGHTS[scores.indexOf(Math.max(...scores))]!;
   assert.ok(chosen > 0, `dev keeps the SVMs alone (scores ${scores})`);
@@ -113,4 +127,5 @@ test("the trainer adds the fine-tuned logits to the SVM margins with the dev-cho
   assert.ok(report.mAP !== null && Math.abs(report.mAP - result.dev.mAP!) < 1e-9, `mAP ${report.mAP} vs ${result.dev.mAP}`);
   const { fineTuneEncoder: _, fineTuneEpochs: __, ...plain } = opts;
   await assert.rejects(trainLagamc(set, train, dev, encoder, { ...plain, resume: true }), /this run fine-tuned the encoder; resume it with --fine-tune-encoder/);
+  await assert.rejects(trainLagamc(set, train, dev, encoder, { ...opts, fusionMinTexts: 20, resume: true }), /"fusionMinTexts" is 30: resume it with --fusion-min-texts 30/);
 });

@@ -14,7 +14,8 @@ import { seededRng, shuffle } from '../../random';
 import { initBackend } from '../../tf/backend';
 import { trainLora } from '../../training/loraTrainer';
 import { DEFAULT_TUNING_EPOCHS, DEFAULT_TUNING_LEARNING_RATE } from '../../training/encoderTuning';
-import { DEFAULT_CHAR_GRAMS, DEFAULT_AVERAGE_EPOCHS, DEFAULT_EPOCHS, DEFAULT_FUSION_WEIGHT, DEFAULT_HEAD_LEARNING_RATE, DEFAULT_LABEL_ROWS, DEFAULT_LEARNING_RATE, FUSION_WEIGHTS, HEAD_SHIFTS, SVM_CS, decodingName, trainLagamc, type TrainOptions, type TrainResult } from '../../training/trainer';
+import { DEFAULT_FUSION_WEIGHT, FUSION_MIN_TEXTS, FUSION_WEIGHTS } from '../../training/fusion';
+import { DEFAULT_CHAR_GRAMS, DEFAULT_AVERAGE_EPOCHS, DEFAULT_EPOCHS, DEFAULT_HEAD_LEARNING_RATE, DEFAULT_LABEL_ROWS, DEFAULT_LEARNING_RATE, HEAD_SHIFTS, SVM_CS, decodingName, trainLagamc, type TrainOptions, type TrainResult } from '../../training/trainer';
 import { EXIT, UsageError, flag, jsonOption, num, required, str, type Command, type Io, type Values } from '../command';
 import { pct } from '../format';
 import { csvFlags, csvOptions, decodingFlags, decodingOptions } from './shared';
@@ -69,6 +70,7 @@ export const trainOptions = {
   'fine-tune-epochs': { type: 'string', placeholder: 'N', description: `epochs of --fine-tune-encoder (default ${DEFAULT_TUNING_EPOCHS})` },
   'fine-tune-learning-rate': { type: 'string', placeholder: 'X', description: `peak learning rate of --fine-tune-encoder (default ${DEFAULT_TUNING_LEARNING_RATE})` },
   'fusion-weight': { type: 'string', placeholder: 'X', description: `fix the weight of the fine-tuned encoder's logits in the margins (default: chosen on dev among ${FUSION_WEIGHTS.join(', ')})` },
+  'fusion-min-texts': { type: 'string', placeholder: 'N', description: `training texts a label needs for the fine-tuned encoder's logits to join its margins (default ${FUSION_MIN_TEXTS}; 0 = every label)` },
   'no-svm': { type: 'boolean', description: "the label head reads a trained projection of the TF-IDF terms and the encoder's vector, instead of one Platt-scaled linear SVM per label on the terms" },
   'label-balance': { type: 'string', placeholder: 'X', description: 'weight rare labels up in the cross-entropy: exponent in [0, 1] (default 0.5; 0 = off)' },
   lambda: { type: 'string', placeholder: 'X', description: 'fix the hybrid-loss weight λ (1 = cross-entropy only); learned by default' },
@@ -92,7 +94,7 @@ export async function runTraining(values: Values, io: Io, signal: AbortSignal): 
   if (str(values, 'force') !== undefined && str(values, 'force') !== 'none' && num(values, 'label-head', 1, { min: 0 }) === 0) throw new UsageError('--force needs the label head: it forces the labels the head is sure of (drop --label-head 0)');
   if (flag(values, 'fine-tune-encoder')) {
     for (const f of ['no-svm', 'label-head', 'bag-terms']) if (values[f] !== undefined && (f === 'no-svm' || num(values, f, 1, { min: 0 }) === 0)) throw new UsageError(`--fine-tune-encoder adds the fine-tuned logits to the SVM margins of the label head: drop --${f}${f === 'no-svm' ? '' : ' 0'}`);
-  } else for (const f of ['fine-tune-epochs', 'fine-tune-learning-rate', 'fusion-weight']) if (values[f] !== undefined) throw new UsageError(`--${f} sets --fine-tune-encoder: add it`);
+  } else for (const f of ['fine-tune-epochs', 'fine-tune-learning-rate', 'fusion-weight', 'fusion-min-texts']) if (values[f] !== undefined) throw new UsageError(`--${f} sets --fine-tune-encoder: add it`);
   const select = str(values, 'select') ?? DEFAULT_SELECTION;
   if (!isSelectionMetric(select)) throw new UsageError(`--select must be one of ${Object.keys(SELECTION_METRICS).join(', ')}, got "${select}"`);
   const { set, text } = await readLabelFile(labelFile);
@@ -142,6 +144,7 @@ export async function runTraining(values: Values, io: Io, signal: AbortSignal): 
     options.fineTuneEpochs = num(values, 'fine-tune-epochs', DEFAULT_TUNING_EPOCHS, { min: 1, integer: true });
     options.fineTuneLearningRate = num(values, 'fine-tune-learning-rate', DEFAULT_TUNING_LEARNING_RATE, { min: 0 });
     if (str(values, 'fusion-weight') !== undefined) options.fusionWeight = num(values, 'fusion-weight', DEFAULT_FUSION_WEIGHT, { min: 0 });
+    options.fusionMinTexts = num(values, 'fusion-min-texts', FUSION_MIN_TEXTS, { min: 0, integer: true });
   }
   if (str(values, 'head-shift') !== undefined) options.headShift = num(values, 'head-shift', 0, {});
   if (str(values, 'threshold') !== undefined) options.threshold = num(values, 'threshold', 0.4, { min: 0, max: 1 });

