@@ -41,6 +41,9 @@ test('help lists every command; unknown commands and flags are usage errors (exi
   const tuneEpochs = await run('train', '--train', join(tmp, 'none.jsonl'), '--labels', join(tmp, 'none.labels.jsonc'), '--out', join(tmp, 'no-model'), '--fine-tune-epochs', '3');
   assert.equal(tuneEpochs.code, 2);
   assert.match(tuneEpochs.err, /--fine-tune-epochs sets --fine-tune-encoder: add it/);
+  const gate = await run('train', '--train', join(tmp, 'none.jsonl'), '--labels', join(tmp, 'none.labels.jsonc'), '--out', join(tmp, 'no-model'), '--fusion-min-texts', '20');
+  assert.equal(gate.code, 2);
+  assert.match(gate.err, /--fusion-min-texts sets --fine-tune-encoder: add it/);
   const select = await run('train', '--train', join(tmp, 'none.jsonl'), '--labels', join(tmp, 'none.labels.jsonc'), '--out', join(tmp, 'no-model'), '--select', 'accuracy');
   assert.equal(select.code, 2);
   assert.match(select.err, /--select must be one of macro-f1, micro-f1, samples-f1, jaccard, got "accuracy"/);
