@@ -66,6 +66,13 @@ export interface Decoding {
    * end, and the none sentence may then not be. null: none (overrides a model's).
    */
   force?: number | null;
+  /**
+   * Compact generator with a label head, constrained or candidates decoding: the labels with fewer
+   * than this many training texts are written exactly when the head holds them (probability ≥ 0.5 at
+   * the model's head shift), whatever the decoder would choose; the decoder decides the others. null:
+   * none (overrides a model's).
+   */
+  headDecides?: number | null;
 }
 
 export interface PredictOptions {

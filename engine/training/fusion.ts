@@ -1,6 +1,7 @@
 // How the fine-tuned encoder's label logits z (models/tunedUse) join the SVM margins m that the
 // label head reads: m + w·z, w chosen on dev among FUSION_WEIGHTS (trainer.ts), and z kept only for
 // labels with at least FUSION_MIN_TEXTS training texts (0 for the others).
+import { labelCounts } from '../data/labelMatrix';
 
 /**
  * Weights w, chosen on dev by the fused margins' score (the first on ties; 0: the SVMs alone).
@@ -18,9 +19,7 @@ export const FUSION_MIN_TEXTS = 50;
 
 /** Per label: whether it has at least `minTexts` texts in `golds` (label indices per text). */
 export function fusedLabels(golds: readonly (readonly number[])[], labels: number, minTexts: number): boolean[] {
-  const counts = new Array<number>(labels).fill(0);
-  for (const g of golds) for (const j of g) counts[j]!++;
-  return counts.map((c) => c >= minTexts);
+  return labelCounts(golds, labels).map((c) => c >= minTexts);
 }
 
 /** Logits z (rows × labels) with those of the labels not in `keep` set to 0, in a new array. */

@@ -60,6 +60,19 @@ test('help lists every command; unknown commands and flags are usage errors (exi
   const forceZeroShot = await run('predict', '--zero-shot', '--labels', join(tmp, 'none.labels.jsonc'), '--text', 'x', '--force', 'none');
   assert.equal(forceZeroShot.code, 2);
   assert.match(forceZeroShot.err, /--force applies to --model only/);
+  // --head-decides: a whole number of training texts (at least 1) or "none", never with free decoding, a headless model or a zero-shot one.
+  const decidesFree = await run('eval', '--model', join(tmp, 'no-model'), '--test', join(tmp, 'none.jsonl'), '--free', '--head-decides', '50');
+  assert.equal(decidesFree.code, 2);
+  assert.match(decidesFree.err, /--head-decides needs constrained or candidates decoding, not --free/);
+  const decidesRange = await run('predict', '--model', join(tmp, 'no-model'), '--text', 'x', '--head-decides', '2.5');
+  assert.equal(decidesRange.code, 2);
+  assert.match(decidesRange.err, /--head-decides/);
+  const decidesHeadless = await run('train', '--train', join(tmp, 'none.jsonl'), '--labels', join(tmp, 'none.labels.jsonc'), '--out', join(tmp, 'no-model'), '--head-decides', '50', '--label-head', '0');
+  assert.equal(decidesHeadless.code, 2);
+  assert.match(decidesHeadless.err, /--head-decides needs the label head/);
+  const decidesZeroShot = await run('predict', '--zero-shot', '--labels', join(tmp, 'none.labels.jsonc'), '--text', 'x', '--head-decides', 'none');
+  assert.equal(decidesZeroShot.code, 2);
+  assert.match(decidesZeroShot.err, /--head-decides applies to --model only/);
   const sub = await run('validate', '--help');
   assert.match(sub.out, /^Usage: lagamc validate FILE\.\.\. \[--labels F\]/);
 });

@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import { parseLabelFile } from '../../engine/data/labels';
 import { LagamcWeights } from '../../engine/model/lagamc/folder';
 import { GenerationThreads, generationRanges } from '../../engine/model/lagamc/generationThreads';
-import { decodeOptions, generateTexts, labelConstraint, labelVerbatim, type GeneratorInputs } from '../../engine/model/lagamc/predictor';
+import { decodeOptions, generateTexts, headConstraints, labelConstraint, labelVerbatim, type GeneratorInputs } from '../../engine/model/lagamc/predictor';
 import type { Decoding } from '../../engine/model/prediction';
 import type { CompactConfig } from '../../engine/models/compact/model';
 import { Vocab } from '../../engine/models/compact/vocab';
@@ -23,6 +23,8 @@ const set = parseLabelFile(
 const vocab = Vocab.build(writableSentences(set, 'descriptions'));
 const config: CompactConfig = { vocabSize: vocab.size, inputDim: 8, bagSize: 6, bagDim: 4, labels: 3, margins: true, hidden: 12, embedding: 6, maxLength: 14, seed: 3 };
 const rows = 300;
+/** Training texts per label: with headDecides 10, the head decides rain and money. */
+const labelTexts = [5, 40, 2];
 let weights: LagamcWeights;
 let other: LagamcWeights;
 
@@ -52,10 +54,10 @@ test('generation ranges end at multiples of the batch, near even shares of the r
 
 test('generation threads write what one thread writes, and read the same head probabilities, with the weights they are given each time', async () => {
   const x = inputs();
-  const one = (w: LagamcWeights, d: Decoding, shift: number) => generateTexts(w, vocab, labelVerbatim(set, 'descriptions'), x, decodeOptions(d, vocab, () => labelConstraint(set, vocab, 'descriptions')), shift);
-  const pool = await GenerationThreads.start(3, { config, adapterRank: 2, vocab: vocab.tokens, set, mode: 'descriptions' });
+  const one = (w: LagamcWeights, d: Decoding, shift: number) => generateTexts(w, vocab, labelVerbatim(set, 'descriptions'), x, decodeOptions(d, vocab, () => labelConstraint(set, vocab, 'descriptions'), labelTexts), shift);
+  const pool = await GenerationThreads.start(3, { config, adapterRank: 2, vocab: vocab.tokens, set, mode: 'descriptions', labelTexts });
   try {
-    for (const [d, shift] of [[{}, 0], [{ candidates: true, force: 0.7 }, 1], [{ constrained: true }, 0]] as [Decoding, number][]) {
+    for (const [d, shift] of [[{}, 0], [{ candidates: true, force: 0.7 }, 1], [{ constrained: true }, 0], [{ constrained: true, headDecides: 10 }, 0]] as [Decoding, number][]) {
       const a = await one(weights, d, shift);
       const b = await one(other, d, shift);
       assert.equal(a.texts.length, rows);
@@ -67,6 +69,28 @@ test('generation threads write what one thread writes, and read the same head pr
   } finally {
     await pool.close();
   }
+});
+
+test('head constraints: candidates only held labels (p ≥ 0.5), forced labels required, a head-decided label required when held and excluded otherwise; the none sentence only when nothing is required', () => {
+  // Two rows of three labels; the none sentence is index 3.
+  const p = Float32Array.from([0.95, 0.6, 0.3, 0.55, 0.2, 0.1]);
+  assert.deepEqual(headConstraints(p, 3, {}), {});
+  assert.deepEqual(headConstraints(p, 3, { headCandidates: true }), { candidates: [[0, 1, 3], [0, 3]] });
+  assert.deepEqual(headConstraints(p, 3, { force: 0.9 }), { candidates: [[0, 1, 2], [0, 1, 2, 3]], required: [[0], []] });
+  const decided = [false, true, true];
+  assert.deepEqual(headConstraints(p, 3, { decided }), { candidates: [[0, 1], [0, 3]], required: [[1], []] });
+  assert.deepEqual(headConstraints(p, 3, { decided, force: 0.9 }), { candidates: [[0, 1], [0, 3]], required: [[0, 1], []] });
+  assert.deepEqual(headConstraints(p, 3, { decided: [true, false, false], headCandidates: true }), { candidates: [[0, 1], [0]], required: [[0], [0]] });
+});
+
+test('decodeOptions: head-decided labels are those under N training texts; they need constrained decoding, a whole N and the training texts', () => {
+  const c = () => labelConstraint(set, vocab, 'descriptions');
+  assert.deepEqual(decodeOptions({ constrained: true, headDecides: 10 }, vocab, c, labelTexts).decided, [true, false, true]);
+  assert.deepEqual(decodeOptions({ candidates: true, headDecides: 41 }, vocab, c, labelTexts).decided, [true, true, true]);
+  assert.equal(decodeOptions({ candidates: true, headDecides: null }, vocab, c, labelTexts).decided, undefined);
+  assert.throws(() => decodeOptions({ headDecides: 10 }, vocab, c, labelTexts), /labels decided by the head need constrained or candidates decoding/);
+  assert.throws(() => decodeOptions({ constrained: true, headDecides: 0 }, vocab, c, labelTexts), /a whole number of at least 1, not 0/);
+  assert.throws(() => decodeOptions({ constrained: true, headDecides: 10 }, vocab, c), /settings\.labelTexts/);
 });
 
 test('an aborted generation rejects with the abort, and the pool still closes', async () => {

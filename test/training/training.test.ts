@@ -28,7 +28,7 @@ import { LambdaWeight, expectedMeaning, semanticLoss } from '../../engine/traini
 import { labelHeadLoss } from '../../engine/training/labelHeadLoss';
 import { AdamW } from '../../engine/training/optimizer';
 import { NONE_TARGET, targetText, writtenLabels } from '../../engine/training/targets';
-import { FORCE_LEVELS, HEAD_SHIFTS, MARGIN_WEIGHT, SVM_CS, decodingChoices, decodingName, svmDevScore, trainLagamc, type TrainOptions } from '../../engine/training/trainer';
+import { FORCE_LEVELS, HEAD_DECIDES_TEXTS, HEAD_SHIFTS, MARGIN_WEIGHT, SVM_CS, decodingChoices, decodingName, svmDevScore, trainLagamc, type TrainOptions } from '../../engine/training/trainer';
 import type { Decoding } from '../../engine/model/prediction';
 import type { EvalReport } from '../../engine/metrics/multilabel';
 
@@ -212,7 +212,25 @@ test('what a given decoding leaves open is chosen: a mode, forced labels or neit
   assert.deepEqual(decodingChoices({}, 0), [{}]);
   assert.throws(() => decodingChoices({ force: 0.8 }, 0), /forced labels need the label head/);
   assert.throws(() => decodingChoices({ candidates: false, constrained: false, force: 0.8 }, 1), /not free/);
+  // A given headDecides keeps every choice constrained.
+  const decided = ', the head deciding labels under 20 training texts';
+  assert.deepEqual(names({ headDecides: 20 }), [`constrained${decided}`, ...FORCE_LEVELS.map((f) => `constrained forcing p ≥ ${f}${decided}`), `candidates${decided}`, ...FORCE_LEVELS.map((f) => `candidates forcing p ≥ ${f}${decided}`)]);
+  assert.throws(() => decodingChoices({ headDecides: 20 }, 0), /labels decided by the head need the label head/);
+  assert.throws(() => decodingChoices({ candidates: false, constrained: false, headDecides: 20 }, 1), /labels decided by the head need constrained or candidates decoding, not free/);
 });
+
+/**
+ * The "decoding|shift" pairs that training tries on dev after training, in order, given the first
+ * ones it reported (`tried`, the free decoding at shift 0 included): decodingChoices × shifts, then,
+ * if their best (the first on ties) is constrained or candidates, it with the head deciding the labels
+ * under HEAD_DECIDES_TEXTS training texts at each shift (every demo label has fewer).
+ */
+function expectedTried(tried: Map<string, number>, choices: Decoding[], shifts: number[]): string[] {
+  const first = choices.flatMap((d) => shifts.map((s) => `${decodingName(d)}|${s}`));
+  const scores = first.map((k) => tried.get(k)!);
+  const winner = choices[Math.floor(first.indexOf(first[scores.indexOf(Math.max(...scores))]!) / shifts.length)]!;
+  return [...first, ...(winner.constrained || winner.candidates ? shifts.map((s) => `${decodingName({ ...winner, headDecides: HEAD_DECIDES_TEXTS })}|${s}`) : [])];
+}
 
 test('the decoding (free, constrained or candidates, forced or not) and head shift are chosen on dev after training (best dev macro-F1, earlier pair on ties) and prediction applies them; a fixed shift leaves only the decoding to choose', async () => {
   const root = tempDir('shift');
@@ -227,7 +245,7 @@ test('the decoding (free, constrained or candidates, forced or not) and head shi
   const choices = decodingChoices({}, 1);
   // Free, constrained forcing each level, candidates unforced and forcing each level; each at every shift.
   assert.deepEqual(choices.map(decodingName), ['free', ...FORCE_LEVELS.map((f) => `constrained forcing p ≥ ${f}`), 'candidates', ...FORCE_LEVELS.map((f) => `candidates forcing p ≥ ${f}`)]);
-  assert.deepEqual([...all.keys()], choices.flatMap((d) => HEAD_SHIFTS.map((s) => `${decodingName(d)}|${s}`)));
+  assert.deepEqual([...all.keys()], expectedTried(all, choices, HEAD_SHIFTS));
   const best = Math.max(...all.values());
   const [name, shift] = [...all.keys()].find((k) => all.get(k) === best)!.split('|') as [string, string];
   assert.equal(result.headShift, Number(shift));
@@ -250,13 +268,31 @@ test('the decoding (free, constrained or candidates, forced or not) and head shi
   m.settings.decoding = { candidates: true, force: 0.3 };
   writeFileSync(manifestFile, JSON.stringify(m));
   await assert.rejects(loadPredictor(edited), (e: Error) => e.message.startsWith(`${manifestFile}: "settings.decoding.force" must be null or a head probability from 0.5 to 1`));
+  m.settings.decoding = { constrained: true, headDecides: 0.5 };
+  writeFileSync(manifestFile, JSON.stringify(m));
+  await assert.rejects(loadPredictor(edited), (e: Error) => e.message.startsWith(`${manifestFile}: "settings.decoding.headDecides" must be null or a whole number of training texts`));
+  // The training texts per label are recorded; a model without them (trained before them) refuses headDecides, naming its folder and the field.
+  const settings = (m as unknown as { settings: { labelTexts?: number[] } }).settings;
+  assert.deepEqual(settings.labelTexts, set.labels.map((l) => train.filter((e) => e.labels?.includes(l.name)).length));
+  delete settings.labelTexts;
+  m.settings.decoding = { constrained: true };
+  writeFileSync(manifestFile, JSON.stringify(m));
+  const old = await loadPredictor(edited);
+  assert.equal((await old.predict([dev[0]!.text])).length, 1);
+  await assert.rejects(old.predict([dev[0]!.text], { decoding: { headDecides: 20 } }), (e: Error) => e.message.startsWith(`${edited}: labels decided by the head need the model's training texts per label (settings.labelTexts`));
+  old.dispose();
 
   const fixedOut = join(root, 'fixed');
-  const fixedMessages: string[] = [];
-  const fixed = await trainLagamc(set, train, dev, encoder, options(fixedOut, { epochs: 1, headShift: 1.5, onProgress: (e) => e.message && fixedMessages.push(e.message) }));
+  const fixedTried = new Map<string, number>();
+  const fixed = await trainLagamc(set, train, dev, encoder, options(fixedOut, { epochs: 1, headShift: 1.5, onProgress: (e) => {
+    const x = e.message?.match(/^decoding (.+), head shift (\S+):/);
+    if (x) fixedTried.set(`${x[1]}|${x[2]}`, e.metrics!.devMacroF1!);
+  } }));
   assert.equal(fixed.headShift, 1.5);
   assert.equal((JSON.parse(readFileSync(join(fixedOut, 'lagamc-model.json'), 'utf8')) as { settings: { headShift?: number } }).settings.headShift, 1.5);
-  assert.deepEqual(fixedMessages.filter((m) => /head shift \S+:/.test(m)).map((m) => m.split(':')[0]), choices.slice(1).map((d) => `decoding ${decodingName(d)}, head shift 1.5`));
+  const fixedLog = JSON.parse(readFileSync(join(fixedOut, 'train-log.jsonl'), 'utf8').trim()) as { devMacroF1: number };
+  const fixedAll = new Map([['free|1.5', fixedLog.devMacroF1], ...fixedTried]);
+  assert.deepEqual([...fixedAll.keys()], expectedTried(fixedAll, choices, [1.5]));
 });
 
 test('--select jaccard: the epoch, decoding and head shift are those of the best dev Jaccard index, named in the manifest; resuming with another metric is refused', async () => {
@@ -271,7 +307,7 @@ test('--select jaccard: the epoch, decoding and head shift are those of the best
   const bestEpoch = log.reduce((b, r) => (r.devScore > b.devScore ? r : b));
   assert.equal(result.bestEpoch, bestEpoch.epoch);
   const all = new Map([['free|0', bestEpoch.devScore], ...tried]);
-  assert.equal(all.size, decodingChoices({}, 1).length * HEAD_SHIFTS.length);
+  assert.deepEqual([...all.keys()], expectedTried(all, decodingChoices({}, 1), HEAD_SHIFTS));
   const best = Math.max(...all.values());
   const [name, shift] = [...all.keys()].find((k) => all.get(k) === best)!.split('|') as [string, string];
   assert.equal(decodingName(result.decoding), name);
@@ -326,10 +362,10 @@ test('the default head is the scaled SVM margins (svm.json written, over terms a
       // The biases are held at 0 (p = σ(a·m)) while the margin weights learn.
       assert.ok(weights.generator.params.bl.dataSync().every((b) => b === 0));
       assert.ok(weights.generator.params.wm.dataSync().some((a) => a !== MARGIN_WEIGHT));
-      // Candidates decoding (forced or not, chosen on dev): every predicted label is one the head holds (p ≥ 0.5).
+      // Candidates decoding (forced or not, the head deciding the rare labels or not, chosen on dev): every predicted label is one the head holds (p ≥ 0.5).
       const manifest = JSON.parse(readFileSync(join(out, 'lagamc-model.json'), 'utf8')) as { settings: { decoding: Decoding } };
       assert.equal(manifest.settings.decoding.candidates, true);
-      assert.ok(decodingChoices({ candidates: true }, 1).some((d) => JSON.stringify(d) === JSON.stringify(manifest.settings.decoding)), JSON.stringify(manifest.settings.decoding));
+      assert.ok(decodingChoices({ candidates: true }, 1).some((d) => [d, { ...d, headDecides: HEAD_DECIDES_TEXTS }].some((c) => JSON.stringify(c) === JSON.stringify(manifest.settings.decoding))), JSON.stringify(manifest.settings.decoding));
       const features = (await loadTextFeatures(out))!;
       const svms = (await loadLinearSvm(out))!;
       // The SVMs read the word terms and char n-grams (one weight per feature and a bias).
@@ -381,6 +417,16 @@ test('the default head is the scaled SVM margins (svm.json written, over terms a
         });
       });
       assert.ok(sure > 0, 'no label at head probability ≥ 0.6 on dev');
+      // The head deciding every label (each has fewer than 1000 training texts): exactly the labels it holds are predicted.
+      // With 1 (every label has a training text) it decides none: the same predictions as unforced candidates decoding.
+      const decidingPredictor = await loadPredictor(out);
+      const decided = await decidingPredictor.predict(texts, { decoding: { candidates: true, force: null, headDecides: 1000 } });
+      const none = await decidingPredictor.predict(texts, { decoding: { candidates: true, force: null, headDecides: 1 } });
+      const free = await decidingPredictor.predict(texts, { decoding: { candidates: true, force: null, headDecides: null } });
+      decidingPredictor.dispose();
+      decided.forEach((q, i) => assert.deepEqual(q.labels.map((l) => l.label).sort(), set.labels.map((l) => l.name).filter((_, j) => p[i * labels + j]! >= 0.5).sort(), `dev text ${i}: ${q.generated}`));
+      assert.deepEqual(none.map((q) => q.generated), free.map((q) => q.generated));
+      assert.ok(decided.some((q, i) => q.generated !== free[i]!.generated), 'deciding every label changed no generated text');
     } else {
       assert.equal(weights.generator.config.margins, undefined);
       assert.equal(result.svmC, null);
@@ -399,7 +445,7 @@ test('the default head is the scaled SVM margins (svm.json written, over terms a
   }
 });
 
-test('a model without label head trains free decoding only, and refuses candidates decoding and forced labels naming its folder', async () => {
+test('a model without label head trains free decoding only, and refuses candidates decoding, forced labels and head-decided labels naming its folder', async () => {
   const out = join(tempDir('headless'), 'model');
   const result = await trainLagamc(set, train, dev, encoder, options(out, { epochs: 1, labelHead: 0 }));
   assert.deepEqual(result.decoding, {});
@@ -407,5 +453,6 @@ test('a model without label head trains free decoding only, and refuses candidat
   assert.equal((await predictor.predict([dev[0]!.text])).length, 1);
   await assert.rejects(predictor.predict([dev[0]!.text], { decoding: { candidates: true } }), (e: Error) => e.message.startsWith(`${out}: candidates decoding needs the generator's label head`));
   await assert.rejects(predictor.predict([dev[0]!.text], { decoding: { constrained: true, force: 0.8 } }), (e: Error) => e.message.startsWith(`${out}: forced labels need the generator's label head`));
+  await assert.rejects(predictor.predict([dev[0]!.text], { decoding: { constrained: true, headDecides: 20 } }), (e: Error) => e.message.startsWith(`${out}: labels decided by the head need the generator's label head`));
   predictor.dispose();
 });

@@ -17,7 +17,7 @@ import { decodingFlags, decodingOptions } from './shared';
 export const evalCommand: Command = {
   name: 'eval',
   summary: 'score predictions against gold labels (micro/macro/weighted/samples F1, mAP, rare labels, ...)',
-  usage: '(--gold F --pred F | --model DIR --test F [--num-beams K] [--constrained | --candidates | --free] [--force P|none]) [--labels F] [--train F] [--json]',
+  usage: '(--gold F --pred F | --model DIR --test F [--num-beams K] [--constrained | --candidates | --free] [--force P|none] [--head-decides N|none]) [--labels F] [--train F] [--json]',
   options: {
     model: { type: 'string', placeholder: 'DIR', description: 'model folder to evaluate on --test' },
     test: { type: 'string', placeholder: 'F', description: 'labelled dataset to evaluate --model on' },

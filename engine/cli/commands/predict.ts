@@ -20,7 +20,7 @@ type PredictFn = (texts: readonly string[]) => Promise<Prediction[]>;
 export const predict: Command = {
   name: 'predict',
   summary: 'predict labels with a model folder, or zero-shot from label descriptions',
-  usage: '(--model DIR | --zero-shot --labels F) (--input F | --text TEXT) [--num-beams K] [--constrained | --candidates | --free] [--force P|none] [--top-k K] [--threshold X | --thresholds F] [--fallback] [--out F] [--json]',
+  usage: '(--model DIR | --zero-shot --labels F) (--input F | --text TEXT) [--num-beams K] [--constrained | --candidates | --free] [--force P|none] [--head-decides N|none] [--top-k K] [--threshold X | --thresholds F] [--fallback] [--out F] [--json]',
   options: {
     model: { type: 'string', placeholder: 'DIR', description: 'model folder (lagamc-model.json inside)' },
     'zero-shot': { type: 'boolean', description: 'no model: compare each text with the label descriptions' },
@@ -54,7 +54,7 @@ export const predict: Command = {
       run = (texts) => predictor.predict(texts, { signal, ...batch, decoding });
       dispose = () => predictor.dispose();
     } else {
-      for (const f of ['num-beams', 'constrained', 'candidates', 'free', 'force']) if (values[f] !== undefined) throw new UsageError(`--${f} applies to --model only`);
+      for (const f of ['num-beams', 'constrained', 'candidates', 'free', 'force', 'head-decides']) if (values[f] !== undefined) throw new UsageError(`--${f} applies to --model only`);
       const useThresholds = str(values, 'threshold') !== undefined || str(values, 'thresholds') !== undefined;
       const topK = str(values, 'top-k') === undefined ? undefined : num(values, 'top-k', 1, { min: 1, integer: true });
       const matcher = await matcherFromFlags(values);

@@ -28,11 +28,12 @@ export const decodingFlags: Record<string, OptionSpec> = {
   candidates: { type: 'boolean', description: "compact generator with a label head: write only the sentences of the labels the head holds" },
   free: { type: 'boolean', description: 'generator models: write any words of the vocabulary (no constraint)' },
   force: { type: 'string', placeholder: 'P', description: 'compact generator with a label head, constrained or candidates decoding: labels whose head probability is at least P (0.5 to 1) must be written; "none": no label forced (train: chosen on dev by default)' },
+  'head-decides': { type: 'string', placeholder: 'N', description: 'compact generator with a label head, constrained or candidates decoding: labels with fewer than N training texts are written exactly when the head holds them; "none": the decoder decides every label (train: chosen on dev by default, N = 50)' },
 };
 
 /**
  * The decoding the flags ask for; empty when none is given. A mode flag clears the others, so that it
- * overrides a model's default; `--free` also clears a model's forced labels.
+ * overrides a model's default; `--free` also clears a model's forced labels and head-decided labels.
  */
 export function decodingOptions(values: Values): Decoding {
   const d: Decoding = {};
@@ -45,6 +46,11 @@ export function decodingOptions(values: Values): Decoding {
     if (modes[0] === 'free') throw new UsageError('--force needs constrained or candidates decoding, not --free');
     d.force = num(values, 'force', 0.8, { min: 0.5, max: 1 });
   } else if (force === 'none' || modes[0] === 'free') d.force = null;
+  const decides = str(values, 'head-decides');
+  if (decides !== undefined && decides !== 'none') {
+    if (modes[0] === 'free') throw new UsageError('--head-decides needs constrained or candidates decoding, not --free');
+    d.headDecides = num(values, 'head-decides', 50, { min: 1, integer: true });
+  } else if (decides === 'none' || modes[0] === 'free') d.headDecides = null;
   return d;
 }
 

@@ -92,6 +92,7 @@ export async function runTraining(values: Values, io: Io, signal: AbortSignal): 
   const labelFile = required(values, 'labels');
   if (flag(values, 'candidates') && num(values, 'label-head', 1, { min: 0 }) === 0) throw new UsageError('--candidates needs the label head: it writes only the labels the head holds (drop --label-head 0)');
   if (str(values, 'force') !== undefined && str(values, 'force') !== 'none' && num(values, 'label-head', 1, { min: 0 }) === 0) throw new UsageError('--force needs the label head: it forces the labels the head is sure of (drop --label-head 0)');
+  if (str(values, 'head-decides') !== undefined && str(values, 'head-decides') !== 'none' && num(values, 'label-head', 1, { min: 0 }) === 0) throw new UsageError('--head-decides needs the label head: the head decides the rare labels (drop --label-head 0)');
   if (flag(values, 'fine-tune-encoder')) {
     for (const f of ['no-svm', 'label-head', 'bag-terms']) if (values[f] !== undefined && (f === 'no-svm' || num(values, f, 1, { min: 0 }) === 0)) throw new UsageError(`--fine-tune-encoder adds the fine-tuned logits to the SVM margins of the label head: drop --${f}${f === 'no-svm' ? '' : ' 0'}`);
   } else for (const f of ['fine-tune-epochs', 'fine-tune-learning-rate', 'fusion-weight', 'fusion-min-texts']) if (values[f] !== undefined) throw new UsageError(`--${f} sets --fine-tune-encoder: add it`);
@@ -151,7 +152,7 @@ export async function runTraining(values: Values, io: Io, signal: AbortSignal): 
   const base = str(values, 'base');
   if (base) {
     if (options.resume) throw new UsageError('--resume is not supported with --base (LoRA runs keep only the best epoch\'s adapter)');
-    for (const f of ['bag-terms', 'char-grams', 'no-svm', 'svm-c', 'fine-tune-encoder', 'label-balance', 'label-head', 'label-rows', 'head-learning-rate', 'head-shift', 'threads', 'num-beams', 'constrained', 'candidates', 'free', 'force']) if (values[f] !== undefined) throw new UsageError(`--${f} applies to the compact generator only (without --base); decoding of a --base model is chosen at predict/eval time`);
+    for (const f of ['bag-terms', 'char-grams', 'no-svm', 'svm-c', 'fine-tune-encoder', 'label-balance', 'label-head', 'label-rows', 'head-learning-rate', 'head-shift', 'threads', 'num-beams', 'constrained', 'candidates', 'free', 'force', 'head-decides']) if (values[f] !== undefined) throw new UsageError(`--${f} applies to the compact generator only (without --base); decoding of a --base model is chosen at predict/eval time`);
     const { resume: _resume, lambda, bagTerms: _bagTerms, charGrams: _charGrams, svm: _svm, svmC: _svmC, labelBalance: _labelBalance, labelHead: _labelHead, decoding: _decoding, ...common } = options;
     if (lambda !== undefined && lambda !== 1) throw new UsageError('--base trains with cross-entropy only (λ = 1)');
     const r = await trainLora(set, train, dev, encoder, { ...common, base, epochs: num(values, 'epochs', 5, { min: 1, integer: true }), batchSize: num(values, 'batch-size', 8, { min: 1, integer: true }), learningRate: num(values, 'learning-rate', 1e-3, { min: 0 }), rank: num(values, 'rank', 2, { min: 1, integer: true }) });

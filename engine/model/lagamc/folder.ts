@@ -48,6 +48,8 @@ export interface LagamcSettings {
   headShift?: number;
   /** Weight w of the fine-tuned encoder's label logits z in the head's margins m + w·z (absent: no fine-tuned encoder). */
   fusionWeight?: number;
+  /** Training texts of each label, in label order (Decoding `headDecides` reads them; absent in models before 2026-12-07). */
+  labelTexts?: number[];
   /** Absolute path of the label file trained with, and the hash of its labels. */
   labelFile: string;
   labelsHash: string;

@@ -25,6 +25,8 @@ export interface GenerationSetup {
   vocab: readonly string[];
   set: LabelSet;
   mode: TargetMode;
+  /** Training texts per label (Decoding `headDecides`). */
+  labelTexts?: readonly number[];
 }
 
 export type ToGenerationThread =
@@ -112,7 +114,7 @@ export class GenerationThreads {
     // so a local failure must not leave its rejection (a closed pool's) unhandled.
     const remote = Promise.all(theirs.map(([start, end], i) => this.threads[i]!.request({ kind: 'generate', inputs: sliceInputs(inputs, start, end), decoding, headShift })));
     remote.catch(() => {});
-    const local = await generateTexts(weights, this.vocab, this.verbatim, sliceInputs(inputs, ...mine), decodeOptions(decoding, this.vocab, () => (this.constraint ??= labelConstraint(this.setup.set, this.vocab, this.setup.mode))), headShift, signal ? { signal } : {});
+    const local = await generateTexts(weights, this.vocab, this.verbatim, sliceInputs(inputs, ...mine), decodeOptions(decoding, this.vocab, () => (this.constraint ??= labelConstraint(this.setup.set, this.vocab, this.setup.mode)), this.setup.labelTexts), headShift, signal ? { signal } : {});
     const parts = [local];
     for (const answer of await untilAborted(remote, signal)) if (answer.kind === 'texts') parts.push(answer);
     const labels = this.setup.config.labels;

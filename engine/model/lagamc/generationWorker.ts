@@ -31,7 +31,7 @@ port.on('message', async (m: ToGenerationThread) => {
       port.postMessage({ kind: 'ready' } satisfies FromGenerationThread);
       return;
     }
-    const decode = decodeOptions(m.decoding, s.vocab, () => (s.constraint ??= labelConstraint(s.setup.set, s.vocab, s.setup.mode)));
+    const decode = decodeOptions(m.decoding, s.vocab, () => (s.constraint ??= labelConstraint(s.setup.set, s.vocab, s.setup.mode)), s.setup.labelTexts);
     const generated = await generateTexts(s.weights, s.vocab, s.verbatim, m.inputs, decode, m.headShift);
     port.postMessage({ kind: 'texts', ...generated } satisfies FromGenerationThread);
   } catch (e) {

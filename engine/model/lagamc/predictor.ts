@@ -2,8 +2,9 @@
 // text's encoder vector and TF-IDF terms, or its SVM margins, to which a fine-tuned encoder's label
 // logits may be added) with the model's head shift, writes
 // descriptions autoregressively (greedy or beam search, optionally constrained to the label
-// sentences or, with `candidates`, to the sentences of the labels the head holds; ending at a
-// repeated sentence), copies of label sentences get their own spelling back
+// sentences or, with `candidates`, to the sentences of the labels the head holds; labels may be
+// forced, and with `headDecides` the rare labels are written exactly when the head holds them;
+// ending at a repeated sentence), copies of label sentences get their own spelling back
 // (verbatim.ts), and the matcher maps each generated sentence to the most similar label description, through the
 // encoder adapter trained with the model. Sentences under the threshold are hallucinated matches:
 // reported, not used. With `fallback`, a text whose sentences matched nothing gets the label its
@@ -39,25 +40,38 @@ export function labelConstraint(set: LabelSet, vocab: Vocab, mode: TargetMode): 
 /**
  * Decoding options of the compact generator; with `headCandidates`, each text's candidates are the
  * labels its head holds (`candidates` in Decoding); with `force`, the labels at or above that head
- * probability must be written (`force` in Decoding).
+ * probability must be written (`force` in Decoding); the labels flagged in `decided` are written
+ * exactly when the head holds them (`headDecides` in Decoding).
  */
 export interface GeneratorDecoding extends DecodeOptions {
   headCandidates?: boolean;
   force?: number;
+  decided?: readonly boolean[];
 }
 
-/** The generator's decoding options for the requested decoding (`constraint` gives the label sentences); generation ends at a repeated sentence. */
-export function decodeOptions(decoding: Decoding, vocab: Vocab, constraint: () => SentenceConstraint): GeneratorDecoding {
+/**
+ * The generator's decoding options for the requested decoding (`constraint` gives the label
+ * sentences; `labelTexts`, the model's training texts per label, which `headDecides` needs);
+ * generation ends at a repeated sentence.
+ */
+export function decodeOptions(decoding: Decoding, vocab: Vocab, constraint: () => SentenceConstraint, labelTexts?: readonly number[]): GeneratorDecoding {
   const period = vocab.id('.');
   const constrained = decoding.constrained || decoding.candidates;
   const force = decoding.force ?? undefined;
+  const headDecides = decoding.headDecides ?? undefined;
   if (force !== undefined && !constrained) throw new Error('forced labels need constrained or candidates decoding');
   if (force !== undefined && !(force >= 0.5 && force <= 1)) throw new Error(`the forced labels' head probability must be between 0.5 and 1, not ${force}`);
+  if (headDecides !== undefined) {
+    if (!constrained) throw new Error('labels decided by the head need constrained or candidates decoding');
+    if (!(Number.isInteger(headDecides) && headDecides >= 1)) throw new Error(`the training texts under which the head decides a label must be a whole number of at least 1, not ${headDecides}`);
+    if (!labelTexts) throw new Error("labels decided by the head need the model's training texts per label (settings.labelTexts of lagamc-model.json), which models trained before 2026-12-07 lack: retrain it");
+  }
   return {
     numBeams: decoding.numBeams ?? 1,
     ...(constrained ? { constraint: constraint() } : {}),
     ...(decoding.candidates ? { headCandidates: true } : {}),
     ...(force !== undefined ? { force } : {}),
+    ...(headDecides !== undefined ? { decided: labelTexts!.map((n) => n < headDecides) } : {}),
     ...(period !== undefined ? { sentenceEnd: period } : {}),
   };
 }
@@ -102,7 +116,8 @@ export async function generateTexts(weights: LagamcWeights, vocab: Vocab, verbat
   const batchSize = opts.batchSize ?? GENERATION_BATCH;
   const rows = inputs.vectors.length / inputs.dim;
   const { labels } = weights.generator.config;
-  if ((decode.headCandidates || decode.force !== undefined) && labels === 0) throw new Error(`${decode.headCandidates ? 'candidates decoding needs' : 'forced labels need'} the generator's label head, and this model has none (trained with --label-head 0)`);
+  if ((decode.headCandidates || decode.force !== undefined || decode.decided) && labels === 0) throw new Error(`${headNeed(decode)} the generator's label head, and this model has none (trained with --label-head 0)`);
+  if (decode.decided && decode.decided.length !== labels) throw new Error(`labels decided by the head: ${decode.decided.length} labels' training texts for a head of ${labels}`);
   const texts: string[] = [];
   const probabilities = labels ? new Float32Array(rows * labels) : null;
   for (let start = 0; start < rows; start += batchSize) {
@@ -111,7 +126,7 @@ export async function generateTexts(weights: LagamcWeights, vocab: Vocab, verbat
     try {
       const p = probabilities ? await headProbabilities(x, labels) : null;
       if (p) probabilities!.set(p, start * labels);
-      const constraints = p && (decode.headCandidates || decode.force !== undefined) ? headConstraints(p, labels, decode) : {};
+      const constraints = p ? headConstraints(p, labels, decode) : {};
       for (const ids of await weights.generator.decode(x, { ...decode, ...constraints })) texts.push(verbatim.restore(vocab.decode(ids)));
     } finally {
       x.dispose();
@@ -157,21 +172,32 @@ async function headProbabilities(x: tf.Tensor2D, labels: number): Promise<Float3
   }
 }
 
+/** What an option that reads the head needs, for the error when the model has none. */
+function headNeed(decode: GeneratorDecoding): string {
+  return decode.headCandidates ? 'candidates decoding needs' : decode.force !== undefined ? 'forced labels need' : 'labels decided by the head need';
+}
+
 /**
- * Per row of a rows × labels probability matrix: with `headCandidates`, the sentences it may write
- * (the labels at or above 0.5, then the none sentence: index `labels` in writableSentences); with
- * `force`, the labels at or above it, which it must write (any label but not the none sentence then).
+ * Per row of a rows × labels probability matrix, the sentences it may write (index `labels` in
+ * writableSentences is the none sentence) and those it must write. The head holds a label at
+ * probability ≥ 0.5. With `headCandidates` only held labels may be written; with `force` the labels
+ * at or above it must be; a label flagged in `decided` must be written when held and may not be
+ * otherwise. The none sentence may be written only when no label must.
  */
-function headConstraints(p: Float32Array, labels: number, decode: GeneratorDecoding): Pick<DecodeOptions, 'candidates' | 'required'> {
+export function headConstraints(p: Float32Array, labels: number, decode: GeneratorDecoding): Pick<DecodeOptions, 'candidates' | 'required'> {
+  const { force, decided, headCandidates } = decode;
+  if (!headCandidates && force === undefined && !decided) return {};
   const rows = p.length / labels;
-  const above = (i: number, t: number) => Array.from({ length: labels }, (_, j) => j).filter((j) => p[i * labels + j]! >= t);
-  const required = decode.force !== undefined ? Array.from({ length: rows }, (_, i) => above(i, decode.force!)) : undefined;
-  if (!decode.headCandidates && !required) return {};
-  const candidates = Array.from({ length: rows }, (_, i) => {
-    const none = required?.[i]!.length ? [] : [labels];
-    return [...(decode.headCandidates ? above(i, 0.5) : Array.from({ length: labels }, (_, j) => j)), ...none];
-  });
-  return { candidates, ...(required ? { required } : {}) };
+  const cols = Array.from({ length: labels }, (_, j) => j);
+  const required: number[][] = [];
+  const candidates: number[][] = [];
+  for (let i = 0; i < rows; i++) {
+    const held = (j: number) => p[i * labels + j]! >= 0.5;
+    const must = cols.filter((j) => (force !== undefined && p[i * labels + j]! >= force) || (decided?.[j] && held(j)));
+    required.push(must);
+    candidates.push([...cols.filter((j) => (decided?.[j] || headCandidates ? held(j) : true)), ...(must.length ? [] : [labels])]);
+  }
+  return { candidates, ...(force !== undefined || decided ? { required } : {}) };
 }
 
 export function withFallback(predictions: Prediction[]): Prediction[] {
@@ -215,8 +241,13 @@ export class LagamcPredictor implements Predictor {
   }
 
   private async generateFrom(inputs: GeneratorInputs, opts: PredictOptions): Promise<Generated> {
-    const decode = decodeOptions({ ...this.settings.decoding, ...opts.decoding }, this.vocab, () => this.constraint);
-    if ((decode.headCandidates || decode.force !== undefined) && !this.weights.generator.config.labels) throw new Error(`${this.dir}: ${decode.headCandidates ? 'candidates decoding needs' : 'forced labels need'} the generator's label head, and this model has none (trained with --label-head 0)`);
+    let decode: GeneratorDecoding;
+    try {
+      decode = decodeOptions({ ...this.settings.decoding, ...opts.decoding }, this.vocab, () => this.constraint, this.settings.labelTexts);
+    } catch (e) {
+      throw new Error(`${this.dir}: ${(e as Error).message}`);
+    }
+    if ((decode.headCandidates || decode.force !== undefined || decode.decided) && !this.weights.generator.config.labels) throw new Error(`${this.dir}: ${headNeed(decode)} the generator's label head, and this model has none (trained with --label-head 0)`);
     return generateTexts(this.weights, this.vocab, this.verbatim, inputs, decode, this.settings.headShift ?? 0, opts.signal ? { signal: opts.signal } : {});
   }
 
@@ -245,6 +276,13 @@ export async function loadLagamc(dir: string, manifest: ModelManifest): Promise<
   const force = settings.decoding?.force;
   if (force != null && (typeof force !== 'number' || !(force >= 0.5 && force <= 1) || !(settings.decoding!.constrained || settings.decoding!.candidates))) {
     throw new Error(`${join(dir, 'lagamc-model.json')}: "settings.decoding.force" must be null or a head probability from 0.5 to 1 with constrained or candidates decoding, not ${JSON.stringify(force)}`);
+  }
+  const headDecides = settings.decoding?.headDecides;
+  if (headDecides != null && (typeof headDecides !== 'number' || !Number.isInteger(headDecides) || headDecides < 1 || !(settings.decoding!.constrained || settings.decoding!.candidates))) {
+    throw new Error(`${join(dir, 'lagamc-model.json')}: "settings.decoding.headDecides" must be null or a whole number of training texts (at least 1) with constrained or candidates decoding, not ${JSON.stringify(headDecides)}`);
+  }
+  if (settings.labelTexts !== undefined && (!Array.isArray(settings.labelTexts) || settings.labelTexts.length !== manifest.labels.length || !settings.labelTexts.every((n) => Number.isInteger(n) && n >= 0))) {
+    throw new Error(`${join(dir, 'lagamc-model.json')}: "settings.labelTexts" must list a whole number of training texts for each of the ${manifest.labels.length} labels`);
   }
   const set = await readLabelSnapshot(dir);
   await assertLabelFileUnchanged(dir, settings, set);

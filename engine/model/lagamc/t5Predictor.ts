@@ -34,6 +34,7 @@ export class LagamcT5Predictor implements Predictor {
     const sentences = writableSentences(this.set, this.settings.targets);
     if (decoding.candidates) throw new Error(`${this.dir}: candidates decoding needs the compact generator's label head; a --base (T5) model has none (use --constrained)`);
     if (typeof decoding.force === 'number') throw new Error(`${this.dir}: forced labels need the compact generator's label head; a --base (T5) model has none`);
+    if (typeof decoding.headDecides === 'number') throw new Error(`${this.dir}: labels decided by the head need the compact generator's label head; a --base (T5) model has none`);
     const constraint = decoding.constrained ? SentenceConstraint.fromSentences(this.model.tokenizer!, sentences, this.model.config.eosTokenId) : undefined;
     return generateWithT5(this.model, this.set, texts, this.settings, decoding.numBeams ?? 1, constraint);
   }
