@@ -33,7 +33,7 @@ import type { Decoding } from '../../engine/model/prediction';
 import { LinearSvm } from '../../engine/models/compact/linearSvm';
 import { ENCODER_CHARS } from '../../engine/models/compact/model';
 import { TextFeatures } from '../../engine/models/compact/textFeatures';
-import { DEFAULT_CHAR_GRAMS, DEFAULT_EPOCHS, DEFAULT_HEAD_LEARNING_RATE, DEFAULT_LABEL_ROWS, DEFAULT_LEARNING_RATE, DEFAULT_ENCODER_DROPOUT, DEFAULT_GOLD_CONDITIONING, FORCE_LEVELS, HEAD_SHIFTS, MARGIN_WEIGHT, SVM_CS, SVM_DEV_THRESHOLDS, decodingName, svmDevScore, trainLagamc, type TrainOptions } from '../../engine/training/trainer';
+import { DEFAULT_CHAR_GRAMS, DEFAULT_EPOCHS, DEFAULT_HEAD_LEARNING_RATE, DEFAULT_LABEL_ROWS, DEFAULT_LEARNING_RATE, DEFAULT_ENCODER_DROPOUT, DEFAULT_GOLD_CONDITIONING, FORCE_LEVELS, HEAD_DECIDES_TEXTS, HEAD_SHIFTS, MARGIN_WEIGHT, SVM_CS, SVM_DEV_THRESHOLDS, decodingName, svmDevScore, trainLagamc, type TrainOptions } from '../../engine/training/trainer';
 import { defaultThreads } from '../../engine/workers';
 import { hasShared, repoRoot, sharedPath } from '../helpers/shared';
 import { tempDir } from '../helpers/tempDir';
@@ -92,7 +92,7 @@ function writeTable(): void {
   writeSection(
   TITLE,
   'npm run bench lagamc',
-  `Compact generator trained from scratch with the defaults of \`lagamc train\` (a label head that scales each label's linear SVM margin on the TF-IDF terms and ${DEFAULT_CHAR_GRAMS.toLocaleString('en')} char 3-5-grams of the whole text, its weight C chosen on dev among ${SVM_CS.join(', ')} by the SVMs' own dev macro-F1, p = σ(a·m), a starting at ${MARGIN_WEIGHT}, biases held at 0, out-of-fold margins on training texts (with \`--no-svm\`: a head on the frozen USE-lite vector and a projection of the TF-IDF terms, its biases starting at the labels' prior odds); a GRU decoder conditioned on the USE-lite vector of the text's first ${ENCODER_CHARS} characters (through dropout ${DEFAULT_ENCODER_DROPOUT} in training; none with \`--no-svm\`) and the head's label probabilities (the gold labels instead for a share ${DEFAULT_GOLD_CONDITIONING} of training texts; none with \`--no-svm\`), decoding over the descriptions' words, ending before a repeated sentence, verbatim copies of label sentences restored to their spelling before matching; ${DEFAULT_LABEL_ROWS} label rows per batch; rare-label weighting α = 0.5; batches of at most 128 texts and 8,192 target tokens; learning rate ${DEFAULT_LEARNING_RATE}, ${DEFAULT_HEAD_LEARNING_RATE} for the label head; greedy decoding; after training, the decoding (free; constrained to the label sentences; or candidates: only the sentences of the labels the head holds; the last two also with the labels at head probability ≥ ${FORCE_LEVELS.join(', ')} forced) and the shift added to the head's logits before the decoder reads them are chosen on dev among ${HEAD_SHIFTS.join(', ')}), matcher with the trained adapter, threshold 0.4; backend ${backend}, ${threads} threads per step; at most ${epochs} epochs, dev scored with the weights averaged over about the last epoch (exponential moving average, also what the model keeps), early stopping after 4 without dev gain; model selected on dev macro-F1 of generated predictions. Reuters's dev split is a seeded 10% of train. Peak RSS is the benchmark process's running maximum. References on this machine: TF-IDF + linear SVM 87.2 / 46.4 (Reuters) and 63.2 / 51.9 (CAVES) micro / macro-F1; Renee (paper) 90.29 / 66.21 and 79.46 / 67.93.
+  `Compact generator trained from scratch with the defaults of \`lagamc train\` (a label head that scales each label's linear SVM margin on the TF-IDF terms and ${DEFAULT_CHAR_GRAMS.toLocaleString('en')} char 3-5-grams of the whole text, its weight C chosen on dev among ${SVM_CS.join(', ')} by the SVMs' own dev macro-F1, p = σ(a·m), a starting at ${MARGIN_WEIGHT}, biases held at 0, out-of-fold margins on training texts (with \`--no-svm\`: a head on the frozen USE-lite vector and a projection of the TF-IDF terms, its biases starting at the labels' prior odds); a GRU decoder conditioned on the USE-lite vector of the text's first ${ENCODER_CHARS} characters (through dropout ${DEFAULT_ENCODER_DROPOUT} in training; none with \`--no-svm\`) and the head's label probabilities (the gold labels instead for a share ${DEFAULT_GOLD_CONDITIONING} of training texts; none with \`--no-svm\`), decoding over the descriptions' words, ending before a repeated sentence, verbatim copies of label sentences restored to their spelling before matching; ${DEFAULT_LABEL_ROWS} label rows per batch; rare-label weighting α = 0.5; batches of at most 128 texts and 8,192 target tokens; learning rate ${DEFAULT_LEARNING_RATE}, ${DEFAULT_HEAD_LEARNING_RATE} for the label head; greedy decoding; after training, the decoding (free; constrained to the label sentences; or candidates: only the sentences of the labels the head holds; the last two also with the labels at head probability ≥ ${FORCE_LEVELS.join(', ')} forced) and the shift added to the head's logits before the decoder reads them are chosen on dev among ${HEAD_SHIFTS.join(', ')}; then, with a constrained or candidates choice, whether the head decides the labels with fewer than ${HEAD_DECIDES_TEXTS} training texts, at each shift), matcher with the trained adapter, threshold 0.4; backend ${backend}, ${threads} threads per step; at most ${epochs} epochs, dev scored with the weights averaged over about the last epoch (exponential moving average, also what the model keeps), early stopping after 4 without dev gain; model selected on dev macro-F1 of generated predictions. Reuters's dev split is a seeded 10% of train. Peak RSS is the benchmark process's running maximum. References on this machine: TF-IDF + linear SVM 87.2 / 46.4 (Reuters) and 63.2 / 51.9 (CAVES) micro / macro-F1; Renee (paper) 90.29 / 66.21 and 79.46 / 67.93.
 
 | run | micro-F1 | macro-F1 | rare-label macro-F1 | hallucinated sentences % | best / run epochs | head shift, decoding | training min | peak RSS GiB | commit |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |
@@ -103,8 +103,9 @@ ${rows.join('\n')}`,
 
 /**
  * Trains `name` and reports it on test with its own decoding, then with each of `decodings`; with
- * `otherMode`, also without its forced labels (if dev chose some) and with free decoding if dev chose
- * candidates, else candidates (unforced). A decoding equal to one already reported is skipped.
+ * `otherMode`, also without its head-decided labels and without its forced labels (each if dev chose
+ * them), and with free decoding if dev chose candidates, else candidates (unforced). A decoding equal
+ * to one already reported is skipped.
  */
 async function run(name: string, set: LabelSet, text: string, train: Example[], dev: Example[], test: Example[], extra: Partial<TrainOptions> = {}, decodings: [string, Decoding][] = [], otherMode = false): Promise<void> {
   if (only && !only.some((o) => name.includes(o))) return;
@@ -119,11 +120,13 @@ async function run(name: string, set: LabelSet, text: string, train: Example[], 
   const trainSeconds = (performance.now() - started) / 1000;
   const predictor = await loadPredictor(out);
   const unforced: Decoding = { ...result.decoding, force: null };
+  const undecided: Decoding = { ...result.decoding, headDecides: null };
   const other: [string, Decoding][] = !otherMode
     ? []
     : [
+        ...(typeof result.decoding.headDecides === 'number' ? [[`${decodingName(undecided)} decoding, no label decided by the head`, undecided] as [string, Decoding]] : []),
         ...(typeof result.decoding.force === 'number' ? [[`${decodingName(unforced)} decoding, no label forced`, unforced] as [string, Decoding]] : []),
-        result.decoding.candidates ? ['free decoding', { constrained: false, candidates: false, force: null }] : ['candidates decoding', { constrained: false, candidates: true, force: null }],
+        result.decoding.candidates ? ['free decoding', { constrained: false, candidates: false, force: null, headDecides: null }] : ['candidates decoding', { constrained: false, candidates: true, force: null }],
       ];
   const reported = new Set<string>();
   for (const [how, decoding] of [['', {}] as [string, Decoding], ...other, ...decodings]) {
