@@ -16,8 +16,8 @@ export interface Settings {
    * around a hover in the background, so later hovers are answered from the cache. */
   hover: { enable: boolean; prefetch: boolean };
   llm: { baseUrl: string; model: string };
-  /** Training passes over the data (0 = the trainer's default), the dev metric that selects the epoch, decoding and head shift, whether the sentence encoder is fine-tuned first, and the training texts a label needs for the fine-tuned logits to join its scores. */
-  train: { epochs: number; select: SelectionMetric; fineTuneEncoder: boolean; fusionMinTexts: number };
+  /** Training passes over the data (0 = the trainer's default), the dev metric that selects the epoch, decoding and head shift, whether the sentence encoder is fine-tuned first (`auto`: the trainer decides by the training set's size), and the training texts a label needs for the fine-tuned logits to join its scores. */
+  train: { epochs: number; select: SelectionMetric; fineTuneEncoder: 'auto' | 'always' | 'never'; fusionMinTexts: number };
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -25,7 +25,7 @@ export const DEFAULT_SETTINGS: Settings = {
   maxModelDiagnostics: 20,
   hover: { enable: true, prefetch: true },
   llm: { baseUrl: '', model: '' },
-  train: { epochs: 0, select: DEFAULT_SELECTION, fineTuneEncoder: false, fusionMinTexts: FUSION_MIN_TEXTS },
+  train: { epochs: 0, select: DEFAULT_SELECTION, fineTuneEncoder: 'auto', fusionMinTexts: FUSION_MIN_TEXTS },
 };
 
 /** `initializationOptions` of the `initialize` request: what the server needs before it can ask. */
@@ -92,9 +92,9 @@ export namespace TrainRequest {
     epochs?: number;
     /** Dev metric that selects the model (default: the `lagamc.train.select` setting). */
     select?: SelectionMetric;
-    /** Fine-tune the sentence encoder first (`lagamc train --fine-tune-encoder`; default: the `lagamc.train.fineTuneEncoder` setting). */
+    /** Fine-tune the sentence encoder first (true: `lagamc train --fine-tune-encoder`, false: `--no-fine-tune-encoder`; default: the `lagamc.train.fineTuneEncoder` setting, whose `auto` leaves it to the trainer). */
     fineTuneEncoder?: boolean;
-    /** With `fineTuneEncoder`: training texts a label needs for the fine-tuned logits to join its scores (`--fusion-min-texts`; default: the `lagamc.train.fusionMinTexts` setting). */
+    /** Unless `fineTuneEncoder` is false: training texts a label needs for the fine-tuned logits to join its scores (`--fusion-min-texts`; default: the `lagamc.train.fusionMinTexts` setting). */
     fusionMinTexts?: number;
     /** Continue an interrupted run from the checkpoint in `outDir`. */
     resume?: boolean;

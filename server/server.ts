@@ -40,7 +40,7 @@ import {
   VisibleRangesNotification,
   type InitializationOptions,
 } from './protocol';
-import { train } from './train';
+import { train, tuning } from './train';
 
 export interface ServerOptions {
   /** The bundled job worker; defaults to worker.mjs beside the running server bundle. */
@@ -307,7 +307,7 @@ export function startServer(connection: Connection, opts: ServerOptions = {}): v
     try {
       const settings = (await config.get(params.datasetUri)).train;
       const epochs = params.epochs ?? (settings.epochs || undefined);
-      const result = await train({ ...params, ...(epochs ? { epochs } : {}), select: params.select ?? settings.select, fineTuneEncoder: params.fineTuneEncoder ?? settings.fineTuneEncoder, fusionMinTexts: params.fusionMinTexts ?? settings.fusionMinTexts }, {
+      const result = await train({ ...params, ...(epochs ? { epochs } : {}), select: params.select ?? settings.select, ...tuning(params.fineTuneEncoder, settings.fineTuneEncoder), fusionMinTexts: params.fusionMinTexts ?? settings.fusionMinTexts }, {
         jobs,
         progress,
         signal: ac.signal,

@@ -7,7 +7,7 @@ import { devFileFor } from './datasetFiles';
 import { findLabelFile } from './diagnostics';
 import type { Jobs } from './jobs/jobs';
 import type { JobProgress } from './jobs/messages';
-import type { TrainRequest } from './protocol';
+import type { Settings, TrainRequest } from './protocol';
 
 export interface TrainContext {
   jobs: Jobs;
@@ -21,6 +21,12 @@ function stamp(): string {
   return new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
 }
 
+/** The request's fine-tuning choice, else the setting's (`auto`: none, the trainer decides). */
+export function tuning(asked: boolean | undefined, setting: Settings['train']['fineTuneEncoder']): { fineTuneEncoder?: boolean } {
+  const fineTuneEncoder = asked ?? (setting === 'always' ? true : setting === 'never' ? false : undefined);
+  return fineTuneEncoder === undefined ? {} : { fineTuneEncoder };
+}
+
 export async function train(params: TrainRequest.Params, ctx: TrainContext): Promise<TrainRequest.Result> {
   const dataset = fileURLToPath(params.datasetUri);
   const dev = params.devUri ? fileURLToPath(params.devUri) : await devFileFor(dataset);
@@ -31,7 +37,11 @@ export async function train(params: TrainRequest.Params, ctx: TrainContext): Pro
   if (dev !== dataset) argv.push('--dev', dev);
   if (params.epochs !== undefined) argv.push('--epochs', String(params.epochs));
   if (params.select !== undefined) argv.push('--select', params.select);
-  if (params.fineTuneEncoder) argv.push('--fine-tune-encoder', ...(params.fusionMinTexts !== undefined ? ['--fusion-min-texts', String(params.fusionMinTexts)] : []));
+  if (params.fineTuneEncoder === false) argv.push('--no-fine-tune-encoder');
+  else {
+    if (params.fineTuneEncoder) argv.push('--fine-tune-encoder');
+    if (params.fusionMinTexts !== undefined) argv.push('--fusion-min-texts', String(params.fusionMinTexts));
+  }
   if (params.resume) argv.push('--resume');
   const started = Date.now();
   ctx.progress.begin('LAGAMC: Train', 0, `${basename(dataset)}: starting`, true);

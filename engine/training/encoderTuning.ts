@@ -1,9 +1,11 @@
-// Fine-tuning USE lite with a label layer (models/tunedUse/model.ts), the opt-in first stage of
-// `lagamc train --fine-tune-encoder`: binary cross-entropy summed over the labels, the token
+// Fine-tuning USE lite with a label layer (models/tunedUse/model.ts), the first stage of
+// `lagamc train` on training sets of at most FINE_TUNE_MAX_TOKENS tokens (or with
+// --fine-tune-encoder): binary cross-entropy summed over the labels, the token
 // embeddings frozen and the other 4.93M weights trained; AdamW without weight decay, 10% warm-up
 // then linear decay, the label layer at 10× the encoder's rate; gradient norm clipped at 1; seeded
 // dropout 0.1; batches of 32 texts of similar lengths (sorted within shuffled chunks of 50 batches).
-// On CAVES, two epochs at 2e-4 gave the best dev macro-F1 of the settings measured (BENCHMARKS.md).
+// On CAVES one epoch at 4e-4 keeps most of what two at 2e-4 (the best dev macro-F1 measured) give,
+// at half the cost (BENCHMARKS.md).
 // Each batch is cut into one shard per thread: the calling thread computes the first, tuning
 // threads (encoderTuningWorker.ts, each with its own backend and copy of the weights) the others,
 // and the gradients are added. The logits that the last epoch computed for its training texts (with
@@ -17,20 +19,39 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic';
 import { concatFloat32, readFloat32File } from '../io/float32';
+import { loadUseTokenizer, useTokenCount } from '../encoders/use/differentiable';
 import { TunedUse } from '../models/tunedUse/model';
 import type { ProgressListener } from '../progress';
 import { seededRng, shuffle } from '../random';
 import { variableValues } from '../tf/variables';
 import { startThreads, type WorkerChannel, type WorkerError } from '../workers';
+import { fusedLabels } from './fusion';
 import { AdamW } from './optimizer';
 
-export const DEFAULT_TUNING_EPOCHS = 2;
-export const DEFAULT_TUNING_LEARNING_RATE = 2e-4;
+export const DEFAULT_TUNING_EPOCHS = 1;
+export const DEFAULT_TUNING_LEARNING_RATE = 4e-4;
+/**
+ * Training sets of at most this many tokens (useTokenCount) are fine-tuned by default: an epoch
+ * costs about 1 minute per 60k tokens on 2 cores (CAVES: 498k tokens, about 8 minutes, 12 for the
+ * whole training), so such training stays within 15 minutes; Reuters (873k) would not.
+ */
+export const FINE_TUNE_MAX_TOKENS = 600_000;
 /** The label layer's learning rate over the encoder's. */
 const LABEL_LAYER_RATE = 10;
 const BATCH = 32;
 const CHUNK_BATCHES = 50;
 const DROPOUT = 0.1;
+
+/**
+ * Whether training fine-tunes the encoder by default: when a label has `minTexts` training texts
+ * (fusion.ts's gate; otherwise none would use it) and the texts hold at most `maxTokens` tokens
+ * (counted only then).
+ */
+export async function fineTunesByDefault(texts: readonly string[], golds: readonly (readonly number[])[], labels: number, minTexts: number, maxTokens = FINE_TUNE_MAX_TOKENS): Promise<{ tune: boolean; tokens: number | null }> {
+  if (!fusedLabels(golds, labels, minTexts).some(Boolean)) return { tune: false, tokens: null };
+  const tokens = useTokenCount(await loadUseTokenizer(), texts);
+  return { tune: tokens <= maxTokens, tokens };
+}
 
 export interface EncoderTuningOptions {
   epochs?: number;

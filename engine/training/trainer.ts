@@ -17,7 +17,8 @@
 // written, either with the labels the head is surest of forced: FORCE_LEVELS) and the head shift
 // (HEAD_SHIFTS) are chosen on dev; then whether the head decides the labels with fewer than
 // HEAD_DECIDES_TEXTS training texts (Decoding `headDecides`).
-// With `fineTuneEncoder` (opt-in: it costs several times the rest on CAVES), USE lite is first
+// With `fineTuneEncoder` (by default on training sets of at most FINE_TUNE_MAX_TOKENS tokens with
+// a label of fusionMinTexts texts: the fine-tuning costs more than the rest), USE lite is first
 // fine-tuned with a label layer (encoderTuning.ts) and its label logits z join the margins the head
 // reads: m + w·z (fusion.ts: w chosen on dev, z only for labels with enough training texts; training
 // texts: out-of-fold margins and the logits of the tuning's last epoch).
@@ -58,7 +59,7 @@ import { copyVariables } from '../tf/variables';
 import { defaultThreads } from '../workers';
 import { LambdaWeight } from './hybridLoss';
 import { GradientThreads } from './gradientThreads';
-import { DEFAULT_TUNING_EPOCHS, tuneEncoder } from './encoderTuning';
+import { DEFAULT_TUNING_EPOCHS, FINE_TUNE_MAX_TOKENS, fineTunesByDefault, tuneEncoder } from './encoderTuning';
 import { DEFAULT_FUSION_WEIGHT, FUSION_MIN_TEXTS, FUSION_WEIGHTS, fuseMargins, fusedLabels, keepLabelLogits } from './fusion';
 import type { Shard } from './shards';
 import { AdamW, type AdamWState } from './optimizer';
@@ -197,11 +198,15 @@ export interface TrainOptions {
   svm?: boolean;
   /** Weight C of the SVMs (default: chosen on dev among SVM_CS). */
   svmC?: number;
-  /** Fine-tune USE lite first and add its label logits to the SVM margins (encoderTuning.ts; needs the SVM head). */
+  /**
+   * Fine-tune USE lite first and add its label logits to the SVM margins (encoderTuning.ts; needs the
+   * SVM head). Default: with the SVM head, when some label has `fusionMinTexts` training texts and
+   * the training texts hold at most FINE_TUNE_MAX_TOKENS tokens.
+   */
   fineTuneEncoder?: boolean;
-  /** Epochs of the fine-tuning (default 2). */
+  /** Epochs of the fine-tuning (default 1). */
   fineTuneEpochs?: number;
-  /** Peak learning rate of the fine-tuning (default 2e-4). */
+  /** Peak learning rate of the fine-tuning (default 4e-4). */
   fineTuneLearningRate?: number;
   /** Weight w of the fine-tuned logits (default: chosen on dev among FUSION_WEIGHTS). */
   fusionWeight?: number;
@@ -317,18 +322,24 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
     if (choose) opts.onProgress?.({ phase: 'prepare', fraction: 0, message: `SVM weight C = ${svmC} (dev ${metric.name} of the SVMs alone: ${fit.scores.map((s) => `C ${s.c}: ${(100 * s.score).toFixed(2)}`).join(', ')})` });
   }
   let devMargins = svm && devBags ? svm.margins(devBags) : null;
+  const fusionMinTexts = opts.fusionMinTexts ?? FUSION_MIN_TEXTS;
+  let fineTune = opts.fineTuneEncoder ?? false;
+  if (opts.fineTuneEncoder === undefined && svm) {
+    const { tune, tokens } = await fineTunesByDefault(train.map((e) => e.text), trainGolds, names.length, fusionMinTexts);
+    fineTune = tune;
+    if (tokens !== null) opts.onProgress?.({ phase: 'prepare', fraction: 0, message: fineTune ? `fine-tuning the encoder first: the training texts hold ${tokens} tokens (at most ${FINE_TUNE_MAX_TOKENS} are fine-tuned by default)` : `not fine-tuning the encoder: the training texts hold ${tokens} tokens, more than the ${FINE_TUNE_MAX_TOKENS} fine-tuned by default (--fine-tune-encoder forces it)` });
+  }
   // Progress after the fine-tuning fills the rest of the bar.
-  const share = opts.fineTuneEncoder ? TUNING_SHARE : 0;
+  const share = fineTune ? TUNING_SHARE : 0;
   const progress: ProgressListener = (e) => opts.onProgress?.({ ...e, fraction: share + (1 - share) * e.fraction });
   let tuned: TunedUse | null = null;
   let fusionWeight: number | null = null;
   let tuningSeconds = 0;
-  const fusionMinTexts = opts.fusionMinTexts ?? FUSION_MIN_TEXTS;
   let fusedCount = 0;
-  if (opts.fineTuneEncoder) {
+  if (fineTune) {
     const tuningStarted = performance.now();
     if (!svm || !trainMargins || !devMargins) throw new Error("fine-tuning the encoder adds its logits to the SVM head's margins, so it needs the SVM head: drop --no-svm, --label-head 0 and --bag-terms 0");
-    if (resumed && resumed.fusionWeight == null) throw new Error(`${stateFile}: this run was checkpointed without fine-tuning the encoder; resume it without --fine-tune-encoder`);
+    if (resumed && resumed.fusionWeight == null) throw new Error(`${stateFile}: this run was checkpointed without fine-tuning the encoder; resume it with --no-fine-tune-encoder`);
     if (resumed && (resumed.fusionMinTexts ?? 0) !== fusionMinTexts) throw new Error(`${stateFile}: "fusionMinTexts" is ${resumed.fusionMinTexts ?? 0}: resume it with --fusion-min-texts ${resumed.fusionMinTexts ?? 0}`);
     const keep = fusedLabels(trainGolds, names.length, fusionMinTexts);
     fusedCount = keep.filter(Boolean).length;

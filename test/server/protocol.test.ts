@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { CancellationTokenSource, type CodeLens, type Hover, type MarkupContent } from 'vscode-languageserver-protocol';
 import { DescribeRequest, EvaluateRequest, PredictRequest, SelectModelRequest, TrainRequest, VisibleRangesNotification } from '../../server/protocol';
+import { DEFAULT_TUNING_EPOCHS } from '../../engine/training/encoderTuning';
 import { repoRoot } from '../helpers/shared';
 import { writeWorkspace, TRAIN } from './fixture';
 import { LspClient } from './lspClient';
@@ -109,16 +110,17 @@ describe('language server over stdio', needsBuild, () => {
     await assert.rejects(pending, /cancel/);
   });
 
-  test('Train reports progress and loads the model it wrote (fine-tuning the encoder: hovers below use its logits)', async () => {
+  test('Train reports progress and loads the model it wrote (fine-tuning the encoder by default: hovers below use its logits)', async () => {
     const before = lsp.seen.progress.length;
-    // The fixture's labels have 20 training texts each: the setting lowers the fusion's gate from 50.
+    // The fixture's labels have 20 training texts each: the setting lowers the fusion's gate from 50,
+    // and the small training set is then fine-tuned by default (`lagamc.train.fineTuneEncoder` auto).
     lsp.settings = { train: { fusionMinTexts: 20 } };
-    const r = (await lsp.conn.sendRequest(TrainRequest.method, { datasetUri: trainUri, epochs: 3, select: 'micro-f1', fineTuneEncoder: true } satisfies TrainRequest.Params)) as TrainRequest.Result;
+    const r = (await lsp.conn.sendRequest(TrainRequest.method, { datasetUri: trainUri, epochs: 3, select: 'micro-f1' } satisfies TrainRequest.Params)) as TrainRequest.Result;
     lsp.settings = {};
     modelDir = r.modelDir;
     const manifest = JSON.parse(readFileSync(join(modelDir, 'lagamc-model.json'), 'utf8')) as { settings: { fusionWeight?: number }; training: { select: string; fineTuneEpochs?: number; fusionMinTexts?: number } };
     assert.equal(manifest.training.select, 'micro-f1');
-    assert.equal(manifest.training.fineTuneEpochs, 2);
+    assert.equal(manifest.training.fineTuneEpochs, DEFAULT_TUNING_EPOCHS);
     assert.equal(manifest.training.fusionMinTexts, 20);
     assert.ok(manifest.settings.fusionWeight! > 0 && existsSync(join(modelDir, 'encoder', 'weights.bin')), JSON.stringify(manifest.settings));
     const kinds = lsp.seen.progress.slice(before).map((p) => p.value.kind);

@@ -2,7 +2,7 @@
 // logits learn the gold labels, and a run cancelled after its first epoch and resumed ends where
 // the uninterrupted run ends; the trainer adds the logits of the labels with enough training texts
 // to the SVM margins with a weight chosen on dev, saves the fine-tuned encoder, and the loaded model
-// predicts dev as training scored it.
+// predicts dev as training scored it; small training sets are fine-tuned by default.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,7 +20,8 @@ import { loadPredictor } from '../../engine/model/load';
 import { TunedUse } from '../../engine/models/tunedUse/model';
 import { initBackend } from '../../engine/tf/backend';
 import { registerGradients } from '../../engine/tf/gradients';
-import { shardGradients, tuneEncoder } from '../../engine/training/encoderTuning';
+import { loadUseTokenizer, useTokenCount, useTokenIds, USE_MAX_TOKENS } from '../../engine/encoders/use/differentiable';
+import { FINE_TUNE_MAX_TOKENS, fineTunesByDefault, shardGradients, tuneEncoder } from '../../engine/training/encoderTuning';
 import { FUSION_WEIGHTS, fuseMargins } from '../../engine/training/fusion';
 import { marginDevScore, trainLagamc } from '../../engine/training/trainer';
 import { tempDir } from '../helpers/tempDir';
@@ -89,6 +90,21 @@ test('fine-tuning learns the gold labels, and a run cancelled after epoch 1 and 
   resumed.model.dispose();
 });
 
+test('training fine-tunes by default when a label has the gate\'s training texts and the texts hold at most the token cap, and counts tokens as the model reads them', async () => {
+  const texts = train.map((e) => e.text);
+  const golds = train.map((e) => (e.labels ?? []).map((l) => names.indexOf(l)));
+  const tokenizer = await loadUseTokenizer();
+  const tokens = texts.reduce((sum, t) => sum + useTokenIds(tokenizer, t).length, 0);
+  assert.equal(useTokenCount(tokenizer, texts), tokens);
+  assert.equal(useTokenCount(tokenizer, ['word '.repeat(500)]), USE_MAX_TOKENS);
+  assert.ok(tokens > 1000 && tokens < FINE_TUNE_MAX_TOKENS, `${tokens} tokens`);
+  assert.deepEqual(await fineTunesByDefault(texts, golds, names.length, 30), { tune: true, tokens });
+  assert.deepEqual(await fineTunesByDefault(texts, golds, names.length, 30, tokens), { tune: true, tokens });
+  assert.deepEqual(await fineTunesByDefault(texts, golds, names.length, 30, tokens - 1), { tune: false, tokens });
+  // The demo's labels have 22 to 36 training texts: at the default gate (50) no label would use the logits.
+  assert.deepEqual(await fineTunesByDefault(texts, golds, names.length, 50), { tune: false, tokens: null });
+});
+
 test("the trainer adds the fine-tuned logits of the labels with enough training texts to the SVM margins with the dev-chosen weight, saves the encoder, and the loaded model predicts dev as training scored it; resuming with other fusion settings is refused", async () => {
   const out = join(tempDir('fused'), 'model');
   const opts = { out, labelFile: demo.labels, labelFileText: labelText, encoderSpec: 'use', epochs: 1, fineTuneEncoder: true, fineTuneEpochs: 1, headShift: 0, decoding: { candidates: true } };
@@ -97,7 +113,11 @@ test("the trainer adds the fine-tuned logits of the labels with enough training 
   const counts = names.map((n) => train.filter((e) => e.labels?.includes(n)).length);
   const keep = counts.map((c) => c >= 30);
   assert.ok(keep.some(Boolean) && !keep.every(Boolean), `counts ${counts}`);
-  const result = await trainLagamc(set, train, dev, encoder, { ...opts, fusionMinTexts: 30 });
+  // Without fineTuneEncoder the demo is fine-tuned by default once the gate lets labels in.
+  const { fineTuneEncoder: _, ...auto } = opts;
+  const messages: string[] = [];
+  const result = await trainLagamc(set, train, dev, encoder, { ...auto, fusionMinTexts: 30, onProgress: (e) => void (e.message && messages.push(e.message)) });
+  assert.ok(messages.some((m) => /^fine-tuning the encoder first: the training texts hold \d+ tokens/.test(m)), messages.slice(0, 5).join('\n'));
   const manifest = JSON.parse(readFileSync(join(out, 'lagamc-model.json'), 'utf8')) as { settings: { fusionWeight?: number }; training: { fusionWeight?: number; fusionMinTexts?: number; fusedLabels?: number } };
   assert.equal(manifest.training.fusionMinTexts, 30);
   assert.equal(manifest.training.fusedLabels, keep.filter(Boolean).length);
@@ -125,7 +145,6 @@ test("the trainer adds the fine-tuned logits of the labels with enough training 
   predictor.dispose();
   assert.ok(Math.abs(report.macro.f1 - result.dev.macro.f1) < 1e-9, `${report.macro.f1} vs ${result.dev.macro.f1}`);
   assert.ok(report.mAP !== null && Math.abs(report.mAP - result.dev.mAP!) < 1e-9, `mAP ${report.mAP} vs ${result.dev.mAP}`);
-  const { fineTuneEncoder: _, fineTuneEpochs: __, ...plain } = opts;
-  await assert.rejects(trainLagamc(set, train, dev, encoder, { ...plain, resume: true }), /this run fine-tuned the encoder; resume it with --fine-tune-encoder/);
+  await assert.rejects(trainLagamc(set, train, dev, encoder, { ...opts, fineTuneEncoder: false, resume: true }), /this run fine-tuned the encoder; resume it with --fine-tune-encoder/);
   await assert.rejects(trainLagamc(set, train, dev, encoder, { ...opts, fusionMinTexts: 20, resume: true }), /"fusionMinTexts" is 30: resume it with --fusion-min-texts 30/);
 });

@@ -13,7 +13,7 @@ import type { ProgressEvent } from '../../progress';
 import { seededRng, shuffle } from '../../random';
 import { initBackend } from '../../tf/backend';
 import { trainLora } from '../../training/loraTrainer';
-import { DEFAULT_TUNING_EPOCHS, DEFAULT_TUNING_LEARNING_RATE } from '../../training/encoderTuning';
+import { DEFAULT_TUNING_EPOCHS, DEFAULT_TUNING_LEARNING_RATE, FINE_TUNE_MAX_TOKENS } from '../../training/encoderTuning';
 import { DEFAULT_FUSION_WEIGHT, FUSION_MIN_TEXTS, FUSION_WEIGHTS } from '../../training/fusion';
 import { DEFAULT_CHAR_GRAMS, DEFAULT_AVERAGE_EPOCHS, DEFAULT_EPOCHS, DEFAULT_HEAD_LEARNING_RATE, DEFAULT_LABEL_ROWS, DEFAULT_LEARNING_RATE, HEAD_SHIFTS, SVM_CS, decodingName, trainLagamc, type TrainOptions, type TrainResult } from '../../training/trainer';
 import { EXIT, UsageError, flag, jsonOption, num, required, str, type Command, type Io, type Values } from '../command';
@@ -66,9 +66,10 @@ export const trainOptions = {
   'label-head': { type: 'string', placeholder: 'X', description: 'weight of the label head\'s loss; the decoder reads the head\'s label probabilities (default 1; 0 = no head, the decoder reads the TF-IDF projection)' },
   'label-rows': { type: 'string', placeholder: 'N', description: `extra rows per batch that teach the decoder each label's sentence from its label alone (default ${DEFAULT_LABEL_ROWS}; 0 = off; needs the label head)` },
   'svm-c': { type: 'string', placeholder: 'X', description: `fix the linear SVMs' weight C (default: chosen on dev among ${SVM_CS.join(', ')})` },
-  'fine-tune-encoder': { type: 'boolean', description: `first fine-tune the sentence encoder (USE lite) with a label layer and add its label logits to the SVM margins the head reads (CAVES: several times slower, a few points of F1 better; see README)` },
-  'fine-tune-epochs': { type: 'string', placeholder: 'N', description: `epochs of --fine-tune-encoder (default ${DEFAULT_TUNING_EPOCHS})` },
-  'fine-tune-learning-rate': { type: 'string', placeholder: 'X', description: `peak learning rate of --fine-tune-encoder (default ${DEFAULT_TUNING_LEARNING_RATE})` },
+  'fine-tune-encoder': { type: 'boolean', description: `first fine-tune the sentence encoder (USE lite) with a label layer and add its label logits to the SVM margins the head reads (default: when the training texts hold at most ${FINE_TUNE_MAX_TOKENS} tokens and a label has --fusion-min-texts texts; about 1 minute per 60k tokens on 2 cores; see README)` },
+  'no-fine-tune-encoder': { type: 'boolean', description: 'never fine-tune the sentence encoder' },
+  'fine-tune-epochs': { type: 'string', placeholder: 'N', description: `epochs of the encoder's fine-tuning (default ${DEFAULT_TUNING_EPOCHS})` },
+  'fine-tune-learning-rate': { type: 'string', placeholder: 'X', description: `peak learning rate of the encoder's fine-tuning (default ${DEFAULT_TUNING_LEARNING_RATE})` },
   'fusion-weight': { type: 'string', placeholder: 'X', description: `fix the weight of the fine-tuned encoder's logits in the margins (default: chosen on dev among ${FUSION_WEIGHTS.join(', ')})` },
   'fusion-min-texts': { type: 'string', placeholder: 'N', description: `training texts a label needs for the fine-tuned encoder's logits to join its margins (default ${FUSION_MIN_TEXTS}; 0 = every label)` },
   'no-svm': { type: 'boolean', description: "the label head reads a trained projection of the TF-IDF terms and the encoder's vector, instead of one Platt-scaled linear SVM per label on the terms" },
@@ -86,6 +87,9 @@ export const trainOptions = {
   ...jsonOption,
 } as const;
 
+/** Flags that set the encoder's fine-tuning. */
+const TUNING_FLAGS = ['fine-tune-epochs', 'fine-tune-learning-rate', 'fusion-weight', 'fusion-min-texts'] as const;
+
 /** Reads the files named by the train options and trains. */
 export async function runTraining(values: Values, io: Io, signal: AbortSignal): Promise<{ result: TrainResult; out: string; select: SelectionMetric }> {
   const out = required(values, 'out');
@@ -93,9 +97,14 @@ export async function runTraining(values: Values, io: Io, signal: AbortSignal): 
   if (flag(values, 'candidates') && num(values, 'label-head', 1, { min: 0 }) === 0) throw new UsageError('--candidates needs the label head: it writes only the labels the head holds (drop --label-head 0)');
   if (str(values, 'force') !== undefined && str(values, 'force') !== 'none' && num(values, 'label-head', 1, { min: 0 }) === 0) throw new UsageError('--force needs the label head: it forces the labels the head is sure of (drop --label-head 0)');
   if (str(values, 'head-decides') !== undefined && str(values, 'head-decides') !== 'none' && num(values, 'label-head', 1, { min: 0 }) === 0) throw new UsageError('--head-decides needs the label head: the head decides the rare labels (drop --label-head 0)');
-  if (flag(values, 'fine-tune-encoder')) {
-    for (const f of ['no-svm', 'label-head', 'bag-terms']) if (values[f] !== undefined && (f === 'no-svm' || num(values, f, 1, { min: 0 }) === 0)) throw new UsageError(`--fine-tune-encoder adds the fine-tuned logits to the SVM margins of the label head: drop --${f}${f === 'no-svm' ? '' : ' 0'}`);
-  } else for (const f of ['fine-tune-epochs', 'fine-tune-learning-rate', 'fusion-weight', 'fusion-min-texts']) if (values[f] !== undefined) throw new UsageError(`--${f} sets --fine-tune-encoder: add it`);
+  const tuningFlags = TUNING_FLAGS.filter((f) => values[f] !== undefined);
+  if (flag(values, 'fine-tune-encoder') && flag(values, 'no-fine-tune-encoder')) throw new UsageError('--fine-tune-encoder and --no-fine-tune-encoder exclude each other');
+  if (flag(values, 'no-fine-tune-encoder')) {
+    if (tuningFlags.length) throw new UsageError(`--${tuningFlags[0]} sets the encoder's fine-tuning: drop --no-fine-tune-encoder`);
+  } else if (flag(values, 'fine-tune-encoder') || tuningFlags.length) {
+    const asked = flag(values, 'fine-tune-encoder') ? 'fine-tune-encoder' : tuningFlags[0]!;
+    for (const f of ['no-svm', 'label-head', 'bag-terms']) if (values[f] !== undefined && (f === 'no-svm' || num(values, f, 1, { min: 0 }) === 0)) throw new UsageError(`--${asked}: the fine-tuned encoder's logits join the SVM margins of the label head, so drop --${f}${f === 'no-svm' ? '' : ' 0'}`);
+  }
   const select = str(values, 'select') ?? DEFAULT_SELECTION;
   if (!isSelectionMetric(select)) throw new UsageError(`--select must be one of ${Object.keys(SELECTION_METRICS).join(', ')}, got "${select}"`);
   const { set, text } = await readLabelFile(labelFile);
@@ -140,8 +149,9 @@ export async function runTraining(values: Values, io: Io, signal: AbortSignal): 
     if (flag(values, 'no-svm')) throw new UsageError('--svm-c sets the linear SVMs of the label head: drop --no-svm');
     options.svmC = num(values, 'svm-c', 1, { min: 1e-6 });
   }
-  if (flag(values, 'fine-tune-encoder')) {
-    options.fineTuneEncoder = true;
+  if (flag(values, 'no-fine-tune-encoder')) options.fineTuneEncoder = false;
+  else {
+    if (flag(values, 'fine-tune-encoder')) options.fineTuneEncoder = true;
     options.fineTuneEpochs = num(values, 'fine-tune-epochs', DEFAULT_TUNING_EPOCHS, { min: 1, integer: true });
     options.fineTuneLearningRate = num(values, 'fine-tune-learning-rate', DEFAULT_TUNING_LEARNING_RATE, { min: 0 });
     if (str(values, 'fusion-weight') !== undefined) options.fusionWeight = num(values, 'fusion-weight', DEFAULT_FUSION_WEIGHT, { min: 0 });
@@ -152,7 +162,7 @@ export async function runTraining(values: Values, io: Io, signal: AbortSignal): 
   const base = str(values, 'base');
   if (base) {
     if (options.resume) throw new UsageError('--resume is not supported with --base (LoRA runs keep only the best epoch\'s adapter)');
-    for (const f of ['bag-terms', 'char-grams', 'no-svm', 'svm-c', 'fine-tune-encoder', 'label-balance', 'label-head', 'label-rows', 'head-learning-rate', 'head-shift', 'threads', 'num-beams', 'constrained', 'candidates', 'free', 'force', 'head-decides']) if (values[f] !== undefined) throw new UsageError(`--${f} applies to the compact generator only (without --base); decoding of a --base model is chosen at predict/eval time`);
+    for (const f of ['bag-terms', 'char-grams', 'no-svm', 'svm-c', 'fine-tune-encoder', 'no-fine-tune-encoder', ...TUNING_FLAGS, 'label-balance', 'label-head', 'label-rows', 'head-learning-rate', 'head-shift', 'threads', 'num-beams', 'constrained', 'candidates', 'free', 'force', 'head-decides']) if (values[f] !== undefined) throw new UsageError(`--${f} applies to the compact generator only (without --base); decoding of a --base model is chosen at predict/eval time`);
     const { resume: _resume, lambda, bagTerms: _bagTerms, charGrams: _charGrams, svm: _svm, svmC: _svmC, labelBalance: _labelBalance, labelHead: _labelHead, decoding: _decoding, ...common } = options;
     if (lambda !== undefined && lambda !== 1) throw new UsageError('--base trains with cross-entropy only (λ = 1)');
     const r = await trainLora(set, train, dev, encoder, { ...common, base, epochs: num(values, 'epochs', 5, { min: 1, integer: true }), batchSize: num(values, 'batch-size', 8, { min: 1, integer: true }), learningRate: num(values, 'learning-rate', 1e-3, { min: 0 }), rank: num(values, 'rank', 2, { min: 1, integer: true }) });
@@ -167,7 +177,7 @@ export async function runTraining(values: Values, io: Io, signal: AbortSignal): 
 export const train: Command = {
   name: 'train',
   summary: 'train a LAGAMC model: generate label descriptions, then match them to labels',
-  usage: '--train F [--dev F] --labels F --out DIR [--base DIR [--rank N]] [--epochs N] [--select M] [--lambda X] [--targets names] [--fine-tune-encoder] [--resume] [--json]',
+  usage: '--train F [--dev F] --labels F --out DIR [--base DIR [--rank N]] [--epochs N] [--select M] [--lambda X] [--targets names] [--fine-tune-encoder | --no-fine-tune-encoder] [--resume] [--json]',
   options: trainOptions,
   async run({ values, io, signal }) {
     const { result, out, select } = await runTraining(values, io, signal);

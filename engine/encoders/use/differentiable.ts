@@ -71,14 +71,23 @@ export async function loadUseWeights(): Promise<UseWeights> {
   const timescales = get(`${P}TransformerStack/Layer_0/AddTimingSignal/TimingSignal/ExpandDims_1`);
   const keep = new Set<tf.Tensor>([emb, timescales]);
   tf.dispose(Object.values(w).filter((t) => !keep.has(t)));
-  const vocab = JSON.parse(await readFile(join(dir, 'vocab.json'), 'utf8')) as Vocabulary;
-  return { emb, params, timescales, tokenizer: new UseTokenizer(vocab) };
+  return { emb, params, timescales, tokenizer: await loadUseTokenizer() };
+}
+
+/** The package's tokenizer alone. */
+export async function loadUseTokenizer(): Promise<UseTokenizer> {
+  return new UseTokenizer(JSON.parse(await readFile(join(useModelDir(), 'vocab.json'), 'utf8')) as Vocabulary);
 }
 
 /** A text's token ids as the model reads them: at most USE_MAX_TOKENS, never none. */
 export function useTokenIds(tokenizer: UseTokenizer, text: string): number[] {
   const ids = tokenizer.encode(text.slice(0, MAX_CHARS)).slice(0, USE_MAX_TOKENS);
   return ids.length ? ids : tokenizer.encode(' ');
+}
+
+/** Tokens that the model reads over `texts` (useTokenIds), the measure of a fine-tuning epoch's cost. */
+export function useTokenCount(tokenizer: UseTokenizer, texts: readonly string[]): number {
+  return texts.reduce((sum, t) => sum + useTokenIds(tokenizer, t).length, 0);
 }
 
 function layerNorm(x: tf.Tensor, s: tf.Tensor, b: tf.Tensor): tf.Tensor {
