@@ -31,9 +31,9 @@ import { AdamW } from './optimizer';
 export const DEFAULT_TUNING_EPOCHS = 1;
 export const DEFAULT_TUNING_LEARNING_RATE = 4e-4;
 /**
- * Training sets of at most this many tokens (useTokenCount) are fine-tuned by default: an epoch
- * costs about 1 minute per 60k tokens on 2 cores (CAVES: 498k tokens, about 8 minutes, 12 for the
- * whole training), so such training stays within 15 minutes; Reuters (873k) would not.
+ * Training sets of at most this many tokens (useTokenCount) are fine-tuned by default: on 2 cores an
+ * epoch over CAVES' 498k tokens takes 6 to 8 minutes, its whole training 13 with the encoding, so
+ * such training stays within 15 minutes; Reuters (873k; an epoch about 12 minutes) would not.
  */
 export const FINE_TUNE_MAX_TOKENS = 600_000;
 /** The label layer's learning rate over the encoder's. */

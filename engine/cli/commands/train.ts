@@ -66,7 +66,7 @@ export const trainOptions = {
   'label-head': { type: 'string', placeholder: 'X', description: 'weight of the label head\'s loss; the decoder reads the head\'s label probabilities (default 1; 0 = no head, the decoder reads the TF-IDF projection)' },
   'label-rows': { type: 'string', placeholder: 'N', description: `extra rows per batch that teach the decoder each label's sentence from its label alone (default ${DEFAULT_LABEL_ROWS}; 0 = off; needs the label head)` },
   'svm-c': { type: 'string', placeholder: 'X', description: `fix the linear SVMs' weight C (default: chosen on dev among ${SVM_CS.join(', ')})` },
-  'fine-tune-encoder': { type: 'boolean', description: `first fine-tune the sentence encoder (USE lite) with a label layer and add its label logits to the SVM margins the head reads (default: when the training texts hold at most ${FINE_TUNE_MAX_TOKENS} tokens and a label has --fusion-min-texts texts; about 1 minute per 60k tokens on 2 cores; see README)` },
+  'fine-tune-encoder': { type: 'boolean', description: `first fine-tune the sentence encoder (USE lite) with a label layer and add its label logits to the SVM margins the head reads (default: when the training texts hold at most ${FINE_TUNE_MAX_TOKENS} tokens and a label has --fusion-min-texts texts; CAVES' 498k take 6 to 8 minutes on 2 cores; see README)` },
   'no-fine-tune-encoder': { type: 'boolean', description: 'never fine-tune the sentence encoder' },
   'fine-tune-epochs': { type: 'string', placeholder: 'N', description: `epochs of the encoder's fine-tuning (default ${DEFAULT_TUNING_EPOCHS})` },
   'fine-tune-learning-rate': { type: 'string', placeholder: 'X', description: `peak learning rate of the encoder's fine-tuning (default ${DEFAULT_TUNING_LEARNING_RATE})` },
