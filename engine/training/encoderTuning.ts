@@ -33,7 +33,7 @@ export const DEFAULT_TUNING_LEARNING_RATE = 4e-4;
 /**
  * Training sets of at most this many tokens (useTokenCount) are fine-tuned by default: on 2 cores an
  * epoch over CAVES' 498k tokens takes 6 to 8 minutes, its whole training 13 with the encoding, so
- * such training stays within 15 minutes; Reuters (873k; an epoch about 12 minutes) would not.
+ * such training stays within 15 minutes; Reuters' training split (785k; an epoch about 12 minutes) would not.
  */
 export const FINE_TUNE_MAX_TOKENS = 600_000;
 /** The label layer's learning rate over the encoder's. */
