@@ -53,6 +53,11 @@ export class SentenceConstraint {
     return new SentenceConstraint(units, eosTokenId);
   }
 
+  /** Tokens of the given sentences together. */
+  length(sentences: readonly number[]): number {
+    return sentences.reduce((s, i) => s + this.units[i]!.length, 0);
+  }
+
   private fresh(used: number[]): boolean {
     return this.root.below.some((i) => !used.includes(i));
   }
@@ -79,17 +84,27 @@ export class SentenceConstraint {
   /**
    * Token ids allowed after `generated`; `</s>` only once a whole sentence has been emitted. With
    * `permitted` (sentence indices), only those sentences may be written; with `required`, `</s>`
-   * only once each of those has been written too.
+   * only once each of those has been written too; with `room` (tokens left), a sentence not in
+   * `required` may start only if it and the required sentences not yet written fit in it.
    */
-  allowed(generated: number[], permitted?: readonly number[], required?: readonly number[]): number[] {
+  allowed(generated: number[], permitted?: readonly number[], required?: readonly number[], room?: number): number[] {
     const out = new Set<number>();
     const ok = (used: number[]) => (i: number) => !used.includes(i) && (!permitted || permitted.includes(i));
+    const starts = (used: number[]) => {
+      if (room === undefined || !required?.length) return ok(used);
+      const owed = required.reduce((s, r) => s + (used.includes(r) ? 0 : this.units[r]!.length), 0);
+      return (i: number) => ok(used)(i) && (required.includes(i) || this.units[i]!.length + owed <= room);
+    };
     for (const { node, used } of this.positions(generated)) {
-      for (const [tok, child] of node.children) if (child.below.some(ok(used))) out.add(tok);
+      const may = node === this.root ? starts(used) : ok(used);
+      for (const [tok, child] of node.children) if (child.below.some(may)) out.add(tok);
       if (node.end !== undefined && !used.includes(node.end)) {
         const done = [...used, node.end];
         if (!required || required.every((i) => done.includes(i))) out.add(this.eosTokenId);
-        if (this.fresh(done)) for (const [tok, child] of this.root.children) if (child.below.some(ok(done))) out.add(tok);
+        if (this.fresh(done)) {
+          const next = starts(done);
+          for (const [tok, child] of this.root.children) if (child.below.some(next)) out.add(tok);
+        }
       }
     }
     if (!out.size) out.add(this.eosTokenId);

@@ -2,7 +2,7 @@
 // with a wide beam finds the exact best-scoring output of a tiny model (checked by enumeration),
 // rows leave the batch as they finish without changing any row's output, constrained decoding
 // writes only allowed sentences, each at most once (with candidates: only each row's own; with
-// required sentences: not ending before all are written), and a repeated sentence ends the output; the head shift moves only the label probabilities the decoder
+// required sentences: not ending before all are written, and given room for them), and a repeated sentence ends the output; the head shift moves only the label probabilities the decoder
 // reads.
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
@@ -147,6 +147,33 @@ test('required sentences must all be written before the end, in any order, besid
     out.forEach((ids, row) => {
       const used = writtenSentences(ids, units, candidates[row]!, row);
       for (const r of required[row]!) assert.ok(used.includes(r), `row ${row} (${numBeams} beams) ended without required sentence ${r}: ${JSON.stringify(ids)}`);
+    });
+  }
+  x.dispose();
+  g.dispose();
+});
+
+test("a row's length limit stretches to hold its required sentences, and an optional sentence starts only where they still fit", async () => {
+  const units = [[4, 5, 7], [6, 7], [4, 6, 7]];
+  const constraint = new SentenceConstraint(units, EOS);
+  assert.equal(constraint.length([0, 1, 2]), 8);
+  // Sentence 1 (2 tokens) is required: with 4 tokens left a 3-token optional sentence would not leave room for it.
+  assert.deepEqual(constraint.allowed([], [0, 1, 2], [1], 4), [6]);
+  assert.deepEqual(constraint.allowed([], [0, 1, 2], [1], 5).sort(), [4, 6]);
+  assert.deepEqual(constraint.allowed([6, 7], [0, 1, 2], [1], 3).sort(), [EOS, 4].sort());
+  assert.deepEqual(constraint.allowed([6, 7], [0, 1, 2], [1], 2), [EOS]);
+  // A sentence already begun is finished whatever the room.
+  assert.deepEqual(constraint.allowed([4], [0, 1, 2], [1], 1).sort(), [5, 6]);
+  const g = make(4, 2);
+  const x = inputs(g);
+  const candidates = [[0, 1, 2], [0, 1, 2], [0, 2]];
+  const required = [[0, 1, 2], [1], [2, 0]];
+  for (const numBeams of [1, 3]) {
+    const out = await g.decode(x, { numBeams, constraint, candidates, required });
+    out.forEach((ids, row) => {
+      const used = writtenSentences(ids, units, candidates[row]!, row);
+      for (const r of required[row]!) assert.ok(used.includes(r), `row ${row} (${numBeams} beams) ended without required sentence ${r}: ${JSON.stringify(ids)}`);
+      assert.ok(ids.length <= Math.max(4, constraint.length(required[row]!)), `row ${row} (${numBeams} beams) ran past its limit: ${JSON.stringify(ids)}`);
     });
   }
   x.dispose();

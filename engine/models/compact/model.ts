@@ -67,7 +67,10 @@ export interface DecodeOptions {
   candidates?: readonly (readonly number[])[];
   /** Per input row, sentences of `constraint` (indices) that it must write before it ends. */
   required?: readonly (readonly number[])[];
-  /** Longest output in tokens (default: the config's). */
+  /**
+   * Longest output in tokens (default: the config's); a row with `required` sentences gets at least
+   * their length, and a sentence it is not required to write starts only where they still fit.
+   */
   maxLength?: number;
   /**
    * Token that ends a sentence ("."). A hypothesis that completes a sentence it has already written
@@ -271,6 +274,9 @@ export class CompactGenerator {
   async decode(x: tf.Tensor2D, opts: DecodeOptions = {}): Promise<number[][]> {
     const k = opts.numBeams ?? 1;
     const maxLength = opts.maxLength ?? this.config.maxLength;
+    // Each row's length limit also holds all of its required sentences.
+    const limits = Array.from({ length: x.shape[0] }, (_, i) => Math.max(maxLength, opts.constraint?.length(opts.required?.[i] ?? []) ?? 0));
+    const longest = Math.max(0, ...limits);
     const penalty = opts.lengthPenalty ?? 1;
     const n = x.shape[0];
     const v = this.config.vocabSize;
@@ -287,7 +293,7 @@ export class CompactGenerator {
     });
     let prev = new Array<number>(n * k).fill(BOS);
     try {
-      for (let t = 0; t < maxLength && live.length; t++) {
+      for (let t = 0; t < longest && live.length; t++) {
         const step = tf.tidy(() => {
           const hn = this.step(prev, s.h, s.xz, s.xr, s.xn);
           return { hn: tf.keep(hn), lp: tf.keep(tf.logSoftmax(tf.add(tf.matMul(hn, this.params.wo as tf.Tensor2D), this.params.bo))) };
@@ -300,10 +306,12 @@ export class CompactGenerator {
         const parents: number[] = [];
         const next: number[] = [];
         for (const [j, i] of live.entries()) {
+          // A row at its limit stops here: its beams are what it wrote.
+          if (t >= limits[i]!) continue;
           const candidates: { beam: Beam; token: number; score: number }[] = [];
           for (const beam of beams[i]!) {
             const base = (j * k + beam.row) * v;
-            const tokens = opts.constraint ? opts.constraint.allowed(beam.ids, opts.candidates?.[i], opts.required?.[i]) : null;
+            const tokens = opts.constraint ? opts.constraint.allowed(beam.ids, opts.candidates?.[i], opts.required?.[i], limits[i]! - beam.ids.length) : null;
             // A beam contributes at most its k + 1 best tokens (k continuations besides an EOS).
             for (const token of topTokens(lp, base, tokens ?? v, k + 1)) candidates.push({ beam, token, score: beam.score + lp[base + token]! });
           }
