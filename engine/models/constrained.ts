@@ -91,9 +91,10 @@ export class SentenceConstraint {
     const out = new Set<number>();
     const ok = (used: number[]) => (i: number) => !used.includes(i) && (!permitted || permitted.includes(i));
     const starts = (used: number[]) => {
-      if (room === undefined || !required?.length) return ok(used);
+      const may = ok(used);
+      if (room === undefined || !required?.length) return may;
       const owed = required.reduce((s, r) => s + (used.includes(r) ? 0 : this.units[r]!.length), 0);
-      return (i: number) => ok(used)(i) && (required.includes(i) || this.units[i]!.length + owed <= room);
+      return (i: number) => may(i) && (required.includes(i) || this.units[i]!.length + owed <= room);
     };
     for (const { node, used } of this.positions(generated)) {
       const may = node === this.root ? starts(used) : ok(used);
