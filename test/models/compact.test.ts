@@ -98,6 +98,16 @@ function writtenSentences(ids: readonly number[], units: readonly number[][], al
   return used;
 }
 
+/** Decodes with `required` sentences and checks that every row wrote all of its own; returns the outputs. */
+async function assertRequiredWritten(g: CompactGenerator, x: tf.Tensor2D, numBeams: number, constraint: SentenceConstraint, candidates: number[][], required: number[][]): Promise<number[][]> {
+  const out = await g.decode(x, { numBeams, constraint, candidates, required });
+  out.forEach((ids, row) => {
+    const used = writtenSentences(ids, constraint.units, candidates[row]!, row);
+    for (const r of required[row]!) assert.ok(used.includes(r), `row ${row} (${numBeams} beams) ended without required sentence ${r}: ${JSON.stringify(ids)}`);
+  });
+  return out;
+}
+
 test('constrained decoding writes allowed sentences only, each at most once', async () => {
   const g = make(12, 2);
   const x = inputs(g);
@@ -142,13 +152,7 @@ test('required sentences must all be written before the end, in any order, besid
   const x = inputs(g);
   const candidates = [[0, 1, 2], [1, 2], [0, 2]];
   const required = [[0, 1, 2], [1], [2, 0]];
-  for (const numBeams of [1, 3]) {
-    const out = await g.decode(x, { numBeams, constraint, candidates, required });
-    out.forEach((ids, row) => {
-      const used = writtenSentences(ids, units, candidates[row]!, row);
-      for (const r of required[row]!) assert.ok(used.includes(r), `row ${row} (${numBeams} beams) ended without required sentence ${r}: ${JSON.stringify(ids)}`);
-    });
-  }
+  for (const numBeams of [1, 3]) await assertRequiredWritten(g, x, numBeams, constraint, candidates, required);
   x.dispose();
   g.dispose();
 });
@@ -169,12 +173,8 @@ test("a row's length limit stretches to hold its required sentences, and an opti
   const candidates = [[0, 1, 2], [0, 1, 2], [0, 2]];
   const required = [[0, 1, 2], [1], [2, 0]];
   for (const numBeams of [1, 3]) {
-    const out = await g.decode(x, { numBeams, constraint, candidates, required });
-    out.forEach((ids, row) => {
-      const used = writtenSentences(ids, units, candidates[row]!, row);
-      for (const r of required[row]!) assert.ok(used.includes(r), `row ${row} (${numBeams} beams) ended without required sentence ${r}: ${JSON.stringify(ids)}`);
-      assert.ok(ids.length <= Math.max(4, constraint.length(required[row]!)), `row ${row} (${numBeams} beams) ran past its limit: ${JSON.stringify(ids)}`);
-    });
+    const out = await assertRequiredWritten(g, x, numBeams, constraint, candidates, required);
+    out.forEach((ids, row) => assert.ok(ids.length <= Math.max(4, constraint.length(required[row]!)), `row ${row} (${numBeams} beams) ran past its limit: ${JSON.stringify(ids)}`));
   }
   x.dispose();
   g.dispose();
