@@ -274,11 +274,11 @@ export class CompactGenerator {
   async decode(x: tf.Tensor2D, opts: DecodeOptions = {}): Promise<number[][]> {
     const k = opts.numBeams ?? 1;
     const maxLength = opts.maxLength ?? this.config.maxLength;
-    // Each row's length limit also holds all of its required sentences.
-    const limits = Array.from({ length: x.shape[0] }, (_, i) => Math.max(maxLength, opts.constraint?.length(opts.required?.[i] ?? []) ?? 0));
-    const longest = Math.max(0, ...limits);
     const penalty = opts.lengthPenalty ?? 1;
     const n = x.shape[0];
+    // Each row's length limit also holds all of its required sentences.
+    const limits = Array.from({ length: n }, (_, i) => Math.max(maxLength, opts.constraint?.length(opts.required?.[i] ?? []) ?? 0));
+    const longest = Math.max(0, ...limits);
     const v = this.config.vocabSize;
     // The tensors hold k rows per unfinished input (`live`, in input order): row j·k + b is beam b
     // of input live[j].
