@@ -53,9 +53,9 @@ export class SentenceConstraint {
     return new SentenceConstraint(units, eosTokenId);
   }
 
-  /** Tokens of the given sentences together (default: all of them). */
-  length(sentences?: readonly number[]): number {
-    return (sentences ?? this.units.map((_, i) => i)).reduce((s, i) => s + this.units[i]!.length, 0);
+  /** Tokens of the given sentences together. */
+  length(sentences: readonly number[]): number {
+    return sentences.reduce((s, i) => s + this.units[i]!.length, 0);
   }
 
   private fresh(used: number[]): boolean {
@@ -84,19 +84,26 @@ export class SentenceConstraint {
   /**
    * Token ids allowed after `generated`; `</s>` only once a whole sentence has been emitted. With
    * `permitted` (sentence indices), only those sentences may be written; with `required`, `</s>`
-   * only once each of those has been written too.
+   * only once each of those has been written too; with `room` (tokens left), a sentence not in
+   * `required` may start only if it and the required sentences not yet written fit in it.
    */
-  allowed(generated: number[], permitted?: readonly number[], required?: readonly number[]): number[] {
+  allowed(generated: number[], permitted?: readonly number[], required?: readonly number[], room?: number): number[] {
     const out = new Set<number>();
     const ok = (used: number[]) => (i: number) => !used.includes(i) && (!permitted || permitted.includes(i));
-    for (const { node, used } of this.positions(generated)) {
+    const starts = (used: number[]) => {
       const may = ok(used);
+      if (room === undefined || !required?.length) return may;
+      const owed = required.reduce((s, r) => s + (used.includes(r) ? 0 : this.units[r]!.length), 0);
+      return (i: number) => may(i) && (required.includes(i) || this.units[i]!.length + owed <= room);
+    };
+    for (const { node, used } of this.positions(generated)) {
+      const may = node === this.root ? starts(used) : ok(used);
       for (const [tok, child] of node.children) if (child.below.some(may)) out.add(tok);
       if (node.end !== undefined && !used.includes(node.end)) {
         const done = [...used, node.end];
         if (!required || required.every((i) => done.includes(i))) out.add(this.eosTokenId);
         if (this.fresh(done)) {
-          const next = ok(done);
+          const next = starts(done);
           for (const [tok, child] of this.root.children) if (child.below.some(next)) out.add(tok);
         }
       }

@@ -68,9 +68,8 @@ export interface DecodeOptions {
   /** Per input row, sentences of `constraint` (indices) that it must write before it ends. */
   required?: readonly (readonly number[])[];
   /**
-   * Longest output in tokens (default: the config's). With `constraint` a row's limit is at least the
-   * length of every sentence it may write (its `candidates`, else all), so a constrained row is
-   * never cut.
+   * Longest output in tokens (default: the config's); a row with `required` sentences gets at least
+   * their length, and a sentence it is not required to write starts only where they still fit.
    */
   maxLength?: number;
   /**
@@ -277,9 +276,8 @@ export class CompactGenerator {
     const maxLength = opts.maxLength ?? this.config.maxLength;
     const penalty = opts.lengthPenalty ?? 1;
     const n = x.shape[0];
-    // A constrained row writes each sentence it may write at most once: its limit holds them all and
-    // the step that ends it.
-    const limits = Array.from({ length: n }, (_, i) => (opts.constraint ? Math.max(maxLength, opts.constraint.length(opts.candidates?.[i]) + 1) : maxLength));
+    // Each row's length limit also holds all of its required sentences.
+    const limits = Array.from({ length: n }, (_, i) => Math.max(maxLength, opts.constraint?.length(opts.required?.[i] ?? []) ?? 0));
     const longest = Math.max(0, ...limits);
     const v = this.config.vocabSize;
     // The tensors hold k rows per unfinished input (`live`, in input order): row j·k + b is beam b
@@ -313,7 +311,7 @@ export class CompactGenerator {
           const candidates: { beam: Beam; token: number; score: number }[] = [];
           for (const beam of beams[i]!) {
             const base = (j * k + beam.row) * v;
-            const tokens = opts.constraint ? opts.constraint.allowed(beam.ids, opts.candidates?.[i], opts.required?.[i]) : null;
+            const tokens = opts.constraint ? opts.constraint.allowed(beam.ids, opts.candidates?.[i], opts.required?.[i], limits[i]! - beam.ids.length) : null;
             // A beam contributes at most its k + 1 best tokens (k continuations besides an EOS).
             for (const token of topTokens(lp, base, tokens ?? v, k + 1)) candidates.push({ beam, token, score: beam.score + lp[base + token]! });
           }
