@@ -1,10 +1,13 @@
-// Matrix products on the WebAssembly backend through XNNPACK. TF.js's wasm BatchMatMul uses
-// XNNPACK only for one un-transposed product ([1, m, k]·[1, k, n]); a batch of products or a
-// transposed operand (every backward pass of a matMul, attention's q·kᵀ) goes to a plain C++ loop
-// several times slower. This kernel, registered in place of wasm's own, transposes operands
-// explicitly and cuts a batch into single products (or, when b is shared, stacks a's rows into
-// one), so that each reaches XNNPACK. Sums are rounded differently from the loop's, nothing else.
+// Matrix products on the WebAssembly backend. Where onnxruntime-node loads, products above a small
+// size run on its native kernels (engine/tf/nativeMatMul.ts), fused bias and ReLU included.
+// Otherwise XNNPACK: TF.js's wasm BatchMatMul uses it only for one un-transposed product
+// ([1, m, k]·[1, k, n]); a batch of products or a transposed operand (every backward pass of a
+// matMul, attention's q·kᵀ) goes to a plain C++ loop several times slower. This kernel, registered in
+// place of wasm's own, then transposes operands explicitly and cuts a batch into single products (or,
+// when b is shared, stacks a's rows into one), so that each reaches XNNPACK. Sums are rounded
+// differently from the loop's, nothing else.
 import * as tf from '@tensorflow/tfjs-core';
+import { nativeMatMul, type NativeMatMul } from './nativeMatMul';
 
 type KernelFunc = (args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }) => tf.TensorInfo;
 interface WasmBackend {
@@ -13,24 +16,73 @@ interface WasmBackend {
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
 }
 
-/** Multiply-adds per product under which wasm's own loop is as fast as the copies around XNNPACK. */
+/** Multiply-adds per product under which wasm's own loop is as fast as the copies around XNNPACK or a native call. */
 const MIN_PRODUCT = 32 ** 3;
 
 let installed = false;
 
-/** Replaces the wasm backend's BatchMatMul kernel (once per thread; call after the backend is set). */
+/** Replaces the wasm backend's BatchMatMul and _FusedMatMul kernels (once per thread; call after the backend is set). */
 export function installWasmMatMul(): void {
   const original = tf.getKernel('BatchMatMul', 'wasm');
-  if (installed || !original) return;
+  const fused = tf.getKernel('_FusedMatMul', 'wasm');
+  if (installed || !original || !fused) return;
   installed = true;
+  const native = nativeMatMul();
   const kernel = (name: string) => tf.getKernel(name, 'wasm')!.kernelFunc as KernelFunc;
   const ops = { matMul: original.kernelFunc as KernelFunc, reshape: kernel('Reshape'), transpose: kernel('Transpose') };
   tf.unregisterKernel('BatchMatMul', 'wasm');
   tf.registerKernel({
     kernelName: 'BatchMatMul',
     backendName: 'wasm',
-    kernelFunc: ((args: Parameters<KernelFunc>[0]) => xnnMatMul(ops, args) ?? ops.matMul(args)) as tf.KernelFunc,
+    kernelFunc: ((args: Parameters<KernelFunc>[0]) => (native && nativeProduct(native, args)) ?? xnnMatMul(ops, args) ?? ops.matMul(args)) as tf.KernelFunc,
   });
+  if (!native) return;
+  const fusedKernel = fused.kernelFunc as KernelFunc;
+  tf.unregisterKernel('_FusedMatMul', 'wasm');
+  tf.registerKernel({
+    kernelName: '_FusedMatMul',
+    backendName: 'wasm',
+    kernelFunc: ((args: Parameters<KernelFunc>[0]) => nativeProduct(native, args) ?? fusedKernel(args)) as tf.KernelFunc,
+  });
+}
+
+/**
+ * The product (with _FusedMatMul's bias and linear or ReLU activation) computed natively, straight
+ * from and into the wasm heap; null for small products and shapes or activations it does not cover.
+ */
+function nativeProduct(native: NativeMatMul, args: Parameters<KernelFunc>[0]): tf.TensorInfo | null {
+  const { a, b, bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+  const { transposeA, transposeB, activation } = args.attrs as { transposeA: boolean; transposeB: boolean; activation?: string };
+  const backend = args.backend as WasmBackend;
+  if (!a || !b || a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length < 2 || b.shape.length < 2) return null;
+  if (preluActivationWeights || (activation !== undefined && activation !== 'linear' && activation !== 'relu')) return null;
+  const [ra, rb] = [a.shape.length, b.shape.length];
+  const [m, k] = transposeA ? [a.shape[ra - 1]!, a.shape[ra - 2]!] : [a.shape[ra - 2]!, a.shape[ra - 1]!];
+  const [kb, n] = transposeB ? [b.shape[rb - 1]!, b.shape[rb - 2]!] : [b.shape[rb - 2]!, b.shape[rb - 1]!];
+  if (k !== kb || m * k * n < MIN_PRODUCT) return null;
+  if (bias && (bias.dtype !== 'float32' || bias.shape.length !== 1 || bias.shape[0] !== n)) return null;
+  const batchA = tf.util.sizeFromShape(a.shape.slice(0, -2));
+  const batchB = tf.util.sizeFromShape(b.shape.slice(0, -2));
+  // Outer dimensions that broadcast other than as a whole batch against one matrix: wasm's kernel.
+  if (batchA !== batchB && batchA !== 1 && batchB !== 1) return null;
+  const outer = tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
+  const batch = Math.max(batchA, batchB);
+  const out = backend.makeOutput([...outer, m, n], 'float32');
+  // Views taken after the output is made: making it may grow the heap and detach earlier views.
+  const heap = (t: tf.TensorInfo) => backend.typedArrayFromHeap(t);
+  native.multiply({
+    a: heap(a),
+    aShape: [batchA, a.shape[ra - 2]!, a.shape[ra - 1]!],
+    b: heap(b),
+    bShape: [batchB, b.shape[rb - 2]!, b.shape[rb - 1]!],
+    transposeA,
+    transposeB,
+    ...(bias ? { bias: heap(bias) } : {}),
+    relu: activation === 'relu',
+    out: heap(out),
+    outShape: [batch, m, n],
+  });
+  return out;
 }
 
 type Ops = Record<'matMul' | 'reshape' | 'transpose', KernelFunc>;
