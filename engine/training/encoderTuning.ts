@@ -28,14 +28,27 @@ import { startThreads, type WorkerChannel, type WorkerError } from '../workers';
 import { fusedLabels } from './fusion';
 import { AdamW } from './optimizer';
 
-export const DEFAULT_TUNING_EPOCHS = 1;
-export const DEFAULT_TUNING_LEARNING_RATE = 4e-4;
 /**
- * Training sets of at most this many tokens (useTokenCount) are fine-tuned by default: on 2 cores an
- * epoch over CAVES' 498k tokens takes 6 to 8 minutes, its whole training 13 with the encoding, so
- * such training stays within 15 minutes; Reuters' training split (785k; an epoch about 12 minutes) would not.
+ * Peak learning rate of a one-epoch fine-tuning; n epochs take 1/n of it by default. On CAVES
+ * (seed 1) one epoch at 4e-4 gave test micro/macro-F1 67.46/62.63, two at 2e-4 68.35/63.11 (dev
+ * macro-F1 64.09 and 64.64; BENCHMARKS.md).
  */
-export const FINE_TUNE_MAX_TOKENS = 600_000;
+export const DEFAULT_TUNING_LEARNING_RATE = 4e-4;
+/** Tokens a default fine-tuning reads in all: ⌊budget / tokens⌋ epochs, at least 1, at most MAX_DEFAULT_TUNING_EPOCHS. */
+export const FINE_TUNE_TOKEN_BUDGET = 1_000_000;
+export const MAX_DEFAULT_TUNING_EPOCHS = 2;
+
+/** Epochs of a fine-tuning over `tokens` tokens when none are asked for: CAVES (498k) 2, Reuters (785k) 1. */
+export function defaultTuningEpochs(tokens: number): number {
+  return Math.max(1, Math.min(MAX_DEFAULT_TUNING_EPOCHS, Math.floor(FINE_TUNE_TOKEN_BUDGET / Math.max(1, tokens))));
+}
+/**
+ * Training sets of at most this many tokens (useTokenCount) are fine-tuned by default: with the
+ * native matrix products (tf/nativeMatMul.ts) an epoch over CAVES' 498k tokens takes under 3 minutes
+ * on 2 cores and Reuters' training split (785k) trains in 12.2 minutes with it, encoding included,
+ * within the 15-minute budget; without them (XNNPACK only) an epoch takes 2.7 times as long.
+ */
+export const FINE_TUNE_MAX_TOKENS = 800_000;
 /** The label layer's learning rate over the encoder's. */
 const LABEL_LAYER_RATE = 10;
 const BATCH = 32;
@@ -54,7 +67,9 @@ export async function fineTunesByDefault(texts: readonly string[], golds: readon
 }
 
 export interface EncoderTuningOptions {
+  /** Default: defaultTuningEpochs of the texts' tokens. */
   epochs?: number;
+  /** Default: DEFAULT_TUNING_LEARNING_RATE / epochs. */
   learningRate?: number;
   seed?: number;
   /** Threads computing each batch, the calling one included (default 1). */
@@ -69,6 +84,9 @@ export interface EncoderTuningOptions {
 
 export interface TunedEncoder {
   model: TunedUse;
+  /** The epochs and peak learning rate used. */
+  epochs: number;
+  learningRate: number;
   /** rows × labels logits of the training texts, computed during the last epoch. */
   trainLogits: Float32Array;
 }
@@ -128,8 +146,8 @@ function epochBatches(lengths: readonly number[], seed: number, epoch: number): 
 
 /** USE lite fine-tuned on `texts` with gold label indices `golds` among `labels` labels. */
 export async function tuneEncoder(texts: readonly string[], golds: readonly (readonly number[])[], labels: number, opts: EncoderTuningOptions = {}): Promise<TunedEncoder> {
-  const epochs = opts.epochs ?? DEFAULT_TUNING_EPOCHS;
-  const learningRate = opts.learningRate ?? DEFAULT_TUNING_LEARNING_RATE;
+  const epochs = opts.epochs ?? defaultTuningEpochs(useTokenCount(await loadUseTokenizer(), texts));
+  const learningRate = opts.learningRate ?? DEFAULT_TUNING_LEARNING_RATE / epochs;
   const seed = opts.seed ?? 1;
   const threadCount = Math.max(1, opts.threads ?? 1);
   const stateFile = opts.checkpointDir ? join(opts.checkpointDir, 'state.json') : null;
@@ -208,7 +226,7 @@ export async function tuneEncoder(texts: readonly string[], golds: readonly (rea
       opts.onProgress?.({ phase: 'train', fraction: epoch / epochs, epoch, epochs, message: `fine-tuned the encoder for epoch ${epoch}: mean loss ${(lossSum / batches.length).toFixed(3)}` });
       if (opts.checkpointDir) await checkpoint(opts.checkpointDir, model, optimizer, trainLogits, { epoch, epochs, learningRate, seed, threads: threadCount, folder: `epoch-${epoch}`, step: optimizer.step }, resumed?.folder);
     }
-    return { model, trainLogits };
+    return { model, trainLogits, epochs, learningRate };
   } catch (e) {
     model.dispose();
     throw e;

@@ -59,7 +59,7 @@ import { copyVariables } from '../tf/variables';
 import { defaultThreads } from '../workers';
 import { LambdaWeight } from './hybridLoss';
 import { GradientThreads } from './gradientThreads';
-import { DEFAULT_TUNING_EPOCHS, FINE_TUNE_MAX_TOKENS, fineTunesByDefault, tuneEncoder } from './encoderTuning';
+import { FINE_TUNE_MAX_TOKENS, fineTunesByDefault, tuneEncoder } from './encoderTuning';
 import { DEFAULT_FUSION_WEIGHT, FUSION_MIN_TEXTS, FUSION_WEIGHTS, fuseMargins, fusedLabels, keepLabelLogits } from './fusion';
 import type { Shard } from './shards';
 import { AdamW, type AdamWState } from './optimizer';
@@ -204,9 +204,9 @@ export interface TrainOptions {
    * the training texts hold at most FINE_TUNE_MAX_TOKENS tokens.
    */
   fineTuneEncoder?: boolean;
-  /** Epochs of the fine-tuning (default 1). */
+  /** Epochs of the fine-tuning (default: defaultTuningEpochs, 2 or 1 by the training texts' tokens). */
   fineTuneEpochs?: number;
-  /** Peak learning rate of the fine-tuning (default 4e-4). */
+  /** Peak learning rate of the fine-tuning (default 4e-4 divided by the epochs). */
   fineTuneLearningRate?: number;
   /** Weight w of the fine-tuned logits (default: chosen on dev among FUSION_WEIGHTS). */
   fusionWeight?: number;
@@ -335,6 +335,7 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
   let tuned: TunedUse | null = null;
   let fusionWeight: number | null = null;
   let tuningSeconds = 0;
+  let tuningEpochs = 0;
   let fusedCount = 0;
   if (fineTune) {
     const tuningStarted = performance.now();
@@ -345,6 +346,7 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
     fusedCount = keep.filter(Boolean).length;
     if (fusedCount === 0) throw new Error(`no label has ${fusionMinTexts} training texts or more, so the fine-tuned encoder's logits would join no label's margins: lower --fusion-min-texts (setting lagamc.train.fusionMinTexts) or drop --fine-tune-encoder`);
     const tuning = await tuneEncoder(train.map((e) => e.text), trainGolds, names.length, { ...(opts.fineTuneEpochs !== undefined ? { epochs: opts.fineTuneEpochs } : {}), ...(opts.fineTuneLearningRate !== undefined ? { learningRate: opts.fineTuneLearningRate } : {}), seed, threads: opts.threads ?? defaultThreads(), checkpointDir: join(checkpointDir, 'encoder'), resume: !!opts.resume, ...(opts.signal ? { signal: opts.signal } : {}), onProgress: (e) => opts.onProgress?.({ ...e, fraction: share * e.fraction }) });
+    tuningEpochs = tuning.epochs;
     tuning.model.keepLabels(keep);
     const devZ = tuning.model.logits(dev.map((e) => e.text));
     tuningSeconds = (performance.now() - tuningStarted) / 1000;
@@ -510,7 +512,7 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
         progress({ phase: 'save', fraction: (epoch / epochs) * 0.9, epoch, epochs, message: `saving epoch ${epoch} (best dev ${metric.name} so far)` });
         await scored.save(opts.out);
         await writeJsonAtomic(join(opts.out, 'report-dev.json'), { epoch, ...report, hallucinationRate: record.devHallucinationRate });
-        await writeManifest(opts.out, { format: 'lagamc-model', version: 1, kind: LAGAMC_KIND, createdAt: new Date().toISOString(), labels: names, settings, training: { bestEpoch, select, devScore: bestScore, devMacroF1: report.macro.f1, lambda: lambda.value, epochs: epoch, averageEpochs: opts.averageEpochs ?? DEFAULT_AVERAGE_EPOCHS, seconds: record.seconds, examples: train.length, ...(svmC !== null ? { svmC } : {}), ...(fusionWeight !== null ? { fusionWeight, fusionMinTexts, fusedLabels: fusedCount, fineTuneEpochs: opts.fineTuneEpochs ?? DEFAULT_TUNING_EPOCHS, fineTuneSeconds: tuningSeconds } : {}) } });
+        await writeManifest(opts.out, { format: 'lagamc-model', version: 1, kind: LAGAMC_KIND, createdAt: new Date().toISOString(), labels: names, settings, training: { bestEpoch, select, devScore: bestScore, devMacroF1: report.macro.f1, lambda: lambda.value, epochs: epoch, averageEpochs: opts.averageEpochs ?? DEFAULT_AVERAGE_EPOCHS, seconds: record.seconds, examples: train.length, ...(svmC !== null ? { svmC } : {}), ...(fusionWeight !== null ? { fusionWeight, fusionMinTexts, fusedLabels: fusedCount, fineTuneEpochs: tuningEpochs, fineTuneSeconds: tuningSeconds } : {}) } });
       } else sinceBest++;
       await weights.save(checkpointDir);
       if (averaged) await averaged.save(join(checkpointDir, 'average'));

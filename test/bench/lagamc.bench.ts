@@ -10,7 +10,7 @@
 // constrained), and the model-free zero-shot matcher. On both datasets, the projection head
 // (`--no-svm`) and the default head's linear SVMs alone (margin > 0, and margin > t with t chosen on
 // dev; also on word terms only), which show what the rest of the model adds to them. On Reuters
-// with REUTERS_TUNED=1 also the fine-tuned encoder (--fine-tune-encoder). Texts are embedded once
+// with REUTERS_UNTUNED=1 also the model without the fine-tuned encoder (--no-fine-tune-encoder). Texts are embedded once
 // into .lagamc-cache (shared with the other benchmarks).
 // BENCH_EPOCHS overrides the epochs (default: the trainer's). BENCH_ONLY (comma-separated parts of
 // run names) runs only those; the others keep their rows from BENCHMARKS.md, re-read at every write,
@@ -36,7 +36,7 @@ import { LinearSvm } from '../../engine/models/compact/linearSvm';
 import { ENCODER_CHARS } from '../../engine/models/compact/model';
 import { TextFeatures } from '../../engine/models/compact/textFeatures';
 import { DEFAULT_CHAR_GRAMS, DEFAULT_EPOCHS, DEFAULT_HEAD_LEARNING_RATE, DEFAULT_LABEL_ROWS, DEFAULT_LEARNING_RATE, DEFAULT_ENCODER_DROPOUT, DEFAULT_GOLD_CONDITIONING, FORCE_LEVELS, HEAD_DECIDES_TEXTS, HEAD_SHIFTS, MARGIN_WEIGHT, SVM_CS, SVM_DEV_THRESHOLDS, decodingName, svmDevScore, trainLagamc, type TrainOptions } from '../../engine/training/trainer';
-import { DEFAULT_TUNING_EPOCHS, DEFAULT_TUNING_LEARNING_RATE, FINE_TUNE_MAX_TOKENS } from '../../engine/training/encoderTuning';
+import { DEFAULT_TUNING_LEARNING_RATE, FINE_TUNE_MAX_TOKENS, FINE_TUNE_TOKEN_BUDGET, MAX_DEFAULT_TUNING_EPOCHS } from '../../engine/training/encoderTuning';
 import { FUSION_MIN_TEXTS, FUSION_WEIGHTS } from '../../engine/training/fusion';
 import { defaultThreads } from '../../engine/workers';
 import { hasShared, repoRoot, sharedPath } from '../helpers/shared';
@@ -64,7 +64,7 @@ const CAVES_WORD_SVM = 'CAVES: linear SVMs on the word terms only (no char n-gra
 const REUTERS_WORD_SVM = 'Reuters-21578: linear SVMs on the word terms only (no char n-grams, margin > 0)';
 const CAVES_NO_SVM = 'CAVES: LAGAMC with the projection head (--no-svm)';
 const CAVES_UNTUNED = 'CAVES: LAGAMC without the fine-tuned encoder (--no-fine-tune-encoder)';
-const REUTERS_TUNED = 'Reuters-21578: LAGAMC with the fine-tuned encoder (--fine-tune-encoder)';
+const REUTERS_UNTUNED = 'Reuters-21578: LAGAMC without the fine-tuned encoder (--no-fine-tune-encoder)';
 const REUTERS_NO_SVM = 'Reuters-21578: LAGAMC with the projection head (--no-svm)';
 const ABLATIONS: [string, Partial<TrainOptions>][] = [
   ['CAVES: ablation, CE only (λ = 1)', { lambda: 1 }],
@@ -77,7 +77,7 @@ const ABLATIONS: [string, Partial<TrainOptions>][] = [
 ];
 const CAVES_OFFLINE = 'CAVES: LAGAMC on offline descriptions (no LLM)';
 /** Table rows in this order; each run's rows start with its name. */
-const RUNS = [ZERO_SHOT, CAVES_WORD_SVM, CAVES_SVM, CAVES_MAIN, CAVES_UNTUNED, CAVES_NO_SVM, REUTERS_WORD_SVM, REUTERS_SVM, REUTERS_MAIN, REUTERS_TUNED, REUTERS_NO_SVM, ...ABLATIONS.map(([name]) => name), CAVES_OFFLINE];
+const RUNS = [ZERO_SHOT, CAVES_WORD_SVM, CAVES_SVM, CAVES_MAIN, CAVES_UNTUNED, CAVES_NO_SVM, REUTERS_WORD_SVM, REUTERS_SVM, REUTERS_MAIN, REUTERS_UNTUNED, REUTERS_NO_SVM, ...ABLATIONS.map(([name]) => name), CAVES_OFFLINE];
 /** Rows measured by this process, by run. */
 const measured = new Map<string, string[]>();
 const add = (name: string, row: string) => measured.set(name, [...(measured.get(name) ?? []), row]);
@@ -96,7 +96,7 @@ function writeTable(): void {
   writeSection(
   TITLE,
   'npm run bench lagamc',
-  `Compact generator trained from scratch with the defaults of \`lagamc train\` (a label head that scales each label's linear SVM margin on the TF-IDF terms and ${DEFAULT_CHAR_GRAMS.toLocaleString('en')} char 3-5-grams of the whole text, its weight C chosen on dev among ${SVM_CS.join(', ')} by the SVMs' own dev macro-F1, p = σ(a·m), a starting at ${MARGIN_WEIGHT}, biases held at 0, out-of-fold margins on training texts (with \`--no-svm\`: a head on the frozen USE-lite vector and a projection of the TF-IDF terms, its biases starting at the labels' prior odds); a GRU decoder conditioned on the USE-lite vector of the text's first ${ENCODER_CHARS} characters (through dropout ${DEFAULT_ENCODER_DROPOUT} in training; none with \`--no-svm\`) and the head's label probabilities (the gold labels instead for a share ${DEFAULT_GOLD_CONDITIONING} of training texts; none with \`--no-svm\`), decoding over the descriptions' words, ending before a repeated sentence, verbatim copies of label sentences restored to their spelling before matching; ${DEFAULT_LABEL_ROWS} label rows per batch; rare-label weighting α = 0.5; batches of at most 128 texts and 8,192 target tokens; learning rate ${DEFAULT_LEARNING_RATE}, ${DEFAULT_HEAD_LEARNING_RATE} for the label head; greedy decoding; after training, the decoding (free; constrained to the label sentences; or candidates: only the sentences of the labels the head holds; the last two also with the labels at head probability ≥ ${FORCE_LEVELS.join(', ')} forced) and the shift added to the head's logits before the decoder reads them are chosen on dev among ${HEAD_SHIFTS.join(', ')}; then, with a constrained or candidates choice, whether the head decides the labels with fewer than ${HEAD_DECIDES_TEXTS} training texts, at each shift), matcher with the trained adapter, threshold 0.4. Training sets of at most ${FINE_TUNE_MAX_TOKENS.toLocaleString('en')} USE-lite tokens with a label of ${FUSION_MIN_TEXTS} training texts (CAVES, not Reuters) first fine-tune USE lite with a label layer (${DEFAULT_TUNING_EPOCHS} epoch at learning rate ${DEFAULT_TUNING_LEARNING_RATE}), whose logits join the SVM margins of the labels with ${FUSION_MIN_TEXTS} training texts or more, weighted by w chosen on dev among ${FUSION_WEIGHTS.join(', ')}; the CAVES ablations and the model on offline descriptions are trained without it (\`--no-fine-tune-encoder\`) and compare with that row. Backend ${backend}, ${threads} threads per step; at most ${epochs} epochs, dev scored with the weights averaged over about the last epoch (exponential moving average, also what the model keeps), early stopping after 4 without dev gain; model selected on dev macro-F1 of generated predictions. Reuters's dev split is a seeded 10% of train. Peak RSS is the benchmark process's running maximum. References on this machine: TF-IDF + linear SVM 87.2 / 46.4 (Reuters) and 63.2 / 51.9 (CAVES) micro / macro-F1; Renee (paper) 90.29 / 66.21 and 79.46 / 67.93.
+  `Compact generator trained from scratch with the defaults of \`lagamc train\` (a label head that scales each label's linear SVM margin on the TF-IDF terms and ${DEFAULT_CHAR_GRAMS.toLocaleString('en')} char 3-5-grams of the whole text, its weight C chosen on dev among ${SVM_CS.join(', ')} by the SVMs' own dev macro-F1, p = σ(a·m), a starting at ${MARGIN_WEIGHT}, biases held at 0, out-of-fold margins on training texts (with \`--no-svm\`: a head on the frozen USE-lite vector and a projection of the TF-IDF terms, its biases starting at the labels' prior odds); a GRU decoder conditioned on the USE-lite vector of the text's first ${ENCODER_CHARS} characters (through dropout ${DEFAULT_ENCODER_DROPOUT} in training; none with \`--no-svm\`) and the head's label probabilities (the gold labels instead for a share ${DEFAULT_GOLD_CONDITIONING} of training texts; none with \`--no-svm\`), decoding over the descriptions' words, ending before a repeated sentence, verbatim copies of label sentences restored to their spelling before matching; ${DEFAULT_LABEL_ROWS} label rows per batch; rare-label weighting α = 0.5; batches of at most 128 texts and 8,192 target tokens; learning rate ${DEFAULT_LEARNING_RATE}, ${DEFAULT_HEAD_LEARNING_RATE} for the label head; greedy decoding; after training, the decoding (free; constrained to the label sentences; or candidates: only the sentences of the labels the head holds; the last two also with the labels at head probability ≥ ${FORCE_LEVELS.join(', ')} forced) and the shift added to the head's logits before the decoder reads them are chosen on dev among ${HEAD_SHIFTS.join(', ')}; then, with a constrained or candidates choice, whether the head decides the labels with fewer than ${HEAD_DECIDES_TEXTS} training texts, at each shift), matcher with the trained adapter, threshold 0.4. Training sets of at most ${FINE_TUNE_MAX_TOKENS.toLocaleString('en')} USE-lite tokens with a label of ${FUSION_MIN_TEXTS} training texts (CAVES and Reuters) first fine-tune USE lite with a label layer (${FINE_TUNE_TOKEN_BUDGET.toLocaleString('en')} tokens in all, between 1 and ${MAX_DEFAULT_TUNING_EPOCHS} epochs: CAVES 2, Reuters 1; peak learning rate ${DEFAULT_TUNING_LEARNING_RATE} divided by the epochs; matrix products on onnxruntime-node's MLAS), whose logits join the SVM margins of the labels with ${FUSION_MIN_TEXTS} training texts or more, weighted by w chosen on dev among ${FUSION_WEIGHTS.join(', ')}; the CAVES ablations and the model on offline descriptions are trained without it (\`--no-fine-tune-encoder\`) and compare with that row. Backend ${backend}, ${threads} threads per step; at most ${epochs} epochs, dev scored with the weights averaged over about the last epoch (exponential moving average, also what the model keeps), early stopping after 4 without dev gain; model selected on dev macro-F1 of generated predictions. Reuters's dev split is a seeded 10% of train. Peak RSS is the benchmark process's running maximum. References on this machine: TF-IDF + linear SVM 87.2 / 46.4 (Reuters) and 63.2 / 51.9 (CAVES) micro / macro-F1; Renee (paper) 90.29 / 66.21 and 79.46 / 67.93.
 
 | run | micro-F1 | macro-F1 | rare-label macro-F1 | hallucinated sentences % | best / run epochs | head shift, decoding | training min | peak RSS GiB | commit |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |
@@ -215,7 +215,7 @@ const caves = await (async () => {
   svmBaseline(REUTERS_SVM, set, train, dev, test, DEFAULT_CHAR_GRAMS);
   const labelFileText = JSON.stringify({ labels: set.labels.map((l) => ({ name: l.name, description: l.description, ...(l.longName ? { longName: l.longName } : {}) })) });
   await run(REUTERS_MAIN, set, labelFileText, train, dev, test, {}, [], true);
-  if (process.env.REUTERS_TUNED) await run(REUTERS_TUNED, set, labelFileText, train, dev, test, { fineTuneEncoder: true });
+  if (process.env.REUTERS_UNTUNED) await run(REUTERS_UNTUNED, set, labelFileText, train, dev, test, { fineTuneEncoder: false });
   await run(REUTERS_NO_SVM, set, labelFileText, train, dev, test, { svm: false });
 }
 

@@ -21,7 +21,7 @@ import { TunedUse } from '../../engine/models/tunedUse/model';
 import { initBackend } from '../../engine/tf/backend';
 import { registerGradients } from '../../engine/tf/gradients';
 import { loadUseTokenizer, useTokenCount, useTokenIds, USE_MAX_TOKENS } from '../../engine/encoders/use/differentiable';
-import { FINE_TUNE_MAX_TOKENS, fineTunesByDefault, shardGradients, tuneEncoder } from '../../engine/training/encoderTuning';
+import { defaultTuningEpochs, FINE_TUNE_MAX_TOKENS, fineTunesByDefault, shardGradients, tuneEncoder } from '../../engine/training/encoderTuning';
 import { FUSION_WEIGHTS, fuseMargins } from '../../engine/training/fusion';
 import { marginDevScore, trainLagamc } from '../../engine/training/trainer';
 import { tempDir } from '../helpers/tempDir';
@@ -103,6 +103,8 @@ test('training fine-tunes by default when a label has the gate\'s training texts
   assert.deepEqual(await fineTunesByDefault(texts, golds, names.length, 30, tokens - 1), { tune: false, tokens });
   // The demo's labels have 22 to 36 training texts: at the default gate (50) no label would use the logits.
   assert.deepEqual(await fineTunesByDefault(texts, golds, names.length, 50), { tune: false, tokens: null });
+  // Default epochs: a budget of 1M tokens, 1 or 2 epochs (CAVES' 498,350 tokens: 2; Reuters' 785k: 1).
+  assert.deepEqual([tokens, 498_350, 500_000, 500_001, 785_000, 5_000_000].map(defaultTuningEpochs), [2, 2, 2, 1, 1, 1]);
 });
 
 test("the trainer adds the fine-tuned logits of the labels with enough training texts to the SVM margins with the dev-chosen weight, saves the encoder, and the loaded model predicts dev as training scored it; resuming with other fusion settings is refused", async () => {

@@ -13,7 +13,7 @@ import type { ProgressEvent } from '../../progress';
 import { seededRng, shuffle } from '../../random';
 import { initBackend } from '../../tf/backend';
 import { trainLora } from '../../training/loraTrainer';
-import { DEFAULT_TUNING_EPOCHS, DEFAULT_TUNING_LEARNING_RATE, FINE_TUNE_MAX_TOKENS } from '../../training/encoderTuning';
+import { DEFAULT_TUNING_LEARNING_RATE, FINE_TUNE_MAX_TOKENS, FINE_TUNE_TOKEN_BUDGET, MAX_DEFAULT_TUNING_EPOCHS } from '../../training/encoderTuning';
 import { DEFAULT_FUSION_WEIGHT, FUSION_MIN_TEXTS, FUSION_WEIGHTS } from '../../training/fusion';
 import { DEFAULT_CHAR_GRAMS, DEFAULT_AVERAGE_EPOCHS, DEFAULT_EPOCHS, DEFAULT_HEAD_LEARNING_RATE, DEFAULT_LABEL_ROWS, DEFAULT_LEARNING_RATE, HEAD_SHIFTS, SVM_CS, decodingName, trainLagamc, type TrainOptions, type TrainResult } from '../../training/trainer';
 import { EXIT, UsageError, flag, jsonOption, num, required, str, type Command, type Io, type Values } from '../command';
@@ -66,10 +66,10 @@ export const trainOptions = {
   'label-head': { type: 'string', placeholder: 'X', description: 'weight of the label head\'s loss; the decoder reads the head\'s label probabilities (default 1; 0 = no head, the decoder reads the TF-IDF projection)' },
   'label-rows': { type: 'string', placeholder: 'N', description: `extra rows per batch that teach the decoder each label's sentence from its label alone (default ${DEFAULT_LABEL_ROWS}; 0 = off; needs the label head)` },
   'svm-c': { type: 'string', placeholder: 'X', description: `fix the linear SVMs' weight C (default: chosen on dev among ${SVM_CS.join(', ')})` },
-  'fine-tune-encoder': { type: 'boolean', description: `first fine-tune the sentence encoder (USE lite) with a label layer and add its label logits to the SVM margins the head reads (default: when the training texts hold at most ${FINE_TUNE_MAX_TOKENS} tokens and a label has --fusion-min-texts texts; CAVES' 498k take 6 to 8 minutes on 2 cores; see README)` },
+  'fine-tune-encoder': { type: 'boolean', description: `first fine-tune the sentence encoder (USE lite) with a label layer and add its label logits to the SVM margins the head reads (default: when the training texts hold at most ${FINE_TUNE_MAX_TOKENS} tokens and a label has --fusion-min-texts texts; CAVES' 498k take under 3 minutes on 2 cores; see README)` },
   'no-fine-tune-encoder': { type: 'boolean', description: 'never fine-tune the sentence encoder' },
-  'fine-tune-epochs': { type: 'string', placeholder: 'N', description: `epochs of the encoder's fine-tuning (default ${DEFAULT_TUNING_EPOCHS})` },
-  'fine-tune-learning-rate': { type: 'string', placeholder: 'X', description: `peak learning rate of the encoder's fine-tuning (default ${DEFAULT_TUNING_LEARNING_RATE})` },
+  'fine-tune-epochs': { type: 'string', placeholder: 'N', description: `epochs of the encoder's fine-tuning (default: ${FINE_TUNE_TOKEN_BUDGET} tokens in all, so between 1 and ${MAX_DEFAULT_TUNING_EPOCHS} by the training texts' tokens: CAVES 2, Reuters 1)` },
+  'fine-tune-learning-rate': { type: 'string', placeholder: 'X', description: `peak learning rate of the encoder's fine-tuning (default ${DEFAULT_TUNING_LEARNING_RATE} divided by the epochs)` },
   'fusion-weight': { type: 'string', placeholder: 'X', description: `fix the weight of the fine-tuned encoder's logits in the margins (default: chosen on dev among ${FUSION_WEIGHTS.join(', ')})` },
   'fusion-min-texts': { type: 'string', placeholder: 'N', description: `training texts a label needs for the fine-tuned encoder's logits to join its margins (default ${FUSION_MIN_TEXTS}; 0 = every label)` },
   'no-svm': { type: 'boolean', description: "the label head reads a trained projection of the TF-IDF terms and the encoder's vector, instead of one Platt-scaled linear SVM per label on the terms" },
@@ -152,8 +152,8 @@ export async function runTraining(values: Values, io: Io, signal: AbortSignal): 
   if (flag(values, 'no-fine-tune-encoder')) options.fineTuneEncoder = false;
   else {
     if (flag(values, 'fine-tune-encoder')) options.fineTuneEncoder = true;
-    options.fineTuneEpochs = num(values, 'fine-tune-epochs', DEFAULT_TUNING_EPOCHS, { min: 1, integer: true });
-    options.fineTuneLearningRate = num(values, 'fine-tune-learning-rate', DEFAULT_TUNING_LEARNING_RATE, { min: 0 });
+    if (str(values, 'fine-tune-epochs') !== undefined) options.fineTuneEpochs = num(values, 'fine-tune-epochs', 1, { min: 1, integer: true });
+    if (str(values, 'fine-tune-learning-rate') !== undefined) options.fineTuneLearningRate = num(values, 'fine-tune-learning-rate', DEFAULT_TUNING_LEARNING_RATE, { min: 0 });
     if (str(values, 'fusion-weight') !== undefined) options.fusionWeight = num(values, 'fusion-weight', DEFAULT_FUSION_WEIGHT, { min: 0 });
     options.fusionMinTexts = num(values, 'fusion-min-texts', FUSION_MIN_TEXTS, { min: 0, integer: true });
   }
