@@ -146,23 +146,26 @@ function epochBatches(lengths: readonly number[], seed: number, epoch: number): 
 
 /** USE lite fine-tuned on `texts` with gold label indices `golds` among `labels` labels. */
 export async function tuneEncoder(texts: readonly string[], golds: readonly (readonly number[])[], labels: number, opts: EncoderTuningOptions = {}): Promise<TunedEncoder> {
-  const epochs = opts.epochs ?? defaultTuningEpochs(useTokenCount(await loadUseTokenizer(), texts));
-  const learningRate = opts.learningRate ?? DEFAULT_TUNING_LEARNING_RATE / epochs;
   const seed = opts.seed ?? 1;
   const threadCount = Math.max(1, opts.threads ?? 1);
   const stateFile = opts.checkpointDir ? join(opts.checkpointDir, 'state.json') : null;
   const resumed = opts.resume && stateFile && existsSync(stateFile) ? (JSON.parse(await readFile(stateFile, 'utf8')) as TuningState) : null;
   // A new run starts from no checkpoint (an earlier run's would mislead a later --resume).
   if (!resumed && opts.checkpointDir) await rm(opts.checkpointDir, { recursive: true, force: true });
-  if (resumed) {
-    const mismatch = (['epochs', 'learningRate', 'seed', 'threads'] as const).find((k) => resumed[k] !== { epochs, learningRate, seed, threads: threadCount }[k]);
-    if (mismatch) throw new Error(`${stateFile}: the encoder's fine-tuning was checkpointed with ${mismatch} ${resumed[mismatch]}; resume it with the same setting (now ${({ epochs, learningRate, seed, threads: threadCount })[mismatch]})`);
-  }
   const model = resumed ? await TunedUse.load(join(opts.checkpointDir!, resumed.folder)) : await TunedUse.create(labels, seed);
   if (!model) throw new Error(`${stateFile}: its weights (${resumed!.folder}) are missing`);
   if (model.labels !== labels) throw new Error(`${stateFile}: the checkpoint has ${model.labels} labels, the label file ${labels}`);
   const ids = texts.map((t) => model.ids(t));
   const lengths = ids.map((r) => r.length);
+  const epochs = opts.epochs ?? defaultTuningEpochs(lengths.reduce((sum, n) => sum + n, 0));
+  const learningRate = opts.learningRate ?? DEFAULT_TUNING_LEARNING_RATE / epochs;
+  if (resumed) {
+    const mismatch = (['epochs', 'learningRate', 'seed', 'threads'] as const).find((k) => resumed[k] !== { epochs, learningRate, seed, threads: threadCount }[k]);
+    if (mismatch) {
+      model.dispose();
+      throw new Error(`${stateFile}: the encoder's fine-tuning was checkpointed with ${mismatch} ${resumed[mismatch]}; resume it with the same setting (now ${({ epochs, learningRate, seed, threads: threadCount })[mismatch]})`);
+    }
+  }
   const gold = (rows: readonly number[]) => {
     const y = new Float32Array(rows.length * labels);
     rows.forEach((i, r) => golds[i]!.forEach((j) => (y[r * labels + j] = 1)));
