@@ -54,18 +54,12 @@ function nativeProduct(native: NativeMatMul, args: Parameters<KernelFunc>[0]): t
   const { a, b, bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo | undefined>;
   const { transposeA, transposeB, activation } = args.attrs as { transposeA: boolean; transposeB: boolean; activation?: string };
   const backend = args.backend as WasmBackend;
-  if (!a || !b || a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length < 2 || b.shape.length < 2) return null;
-  if (preluActivationWeights || (activation !== undefined && activation !== 'linear' && activation !== 'relu')) return null;
-  const [ra, rb] = [a.shape.length, b.shape.length];
-  const [m, k] = transposeA ? [a.shape[ra - 1]!, a.shape[ra - 2]!] : [a.shape[ra - 2]!, a.shape[ra - 1]!];
-  const [kb, n] = transposeB ? [b.shape[rb - 1]!, b.shape[rb - 2]!] : [b.shape[rb - 2]!, b.shape[rb - 1]!];
-  if (k !== kb || m * k * n < MIN_PRODUCT) return null;
+  if (!a || !b || preluActivationWeights || (activation !== undefined && activation !== 'linear' && activation !== 'relu')) return null;
+  const shapes = productShapes(a, b, transposeA, transposeB);
+  if (!shapes) return null;
+  const { m, n, batchA, batchB, outer } = shapes;
   if (bias && (bias.dtype !== 'float32' || bias.shape.length !== 1 || bias.shape[0] !== n)) return null;
-  const batchA = tf.util.sizeFromShape(a.shape.slice(0, -2));
-  const batchB = tf.util.sizeFromShape(b.shape.slice(0, -2));
-  // Outer dimensions that broadcast other than as a whole batch against one matrix: wasm's kernel.
-  if (batchA !== batchB && batchA !== 1 && batchB !== 1) return null;
-  const outer = tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
+  const [ra, rb] = [a.shape.length, b.shape.length];
   const batch = Math.max(batchA, batchB);
   const out = backend.makeOutput([...outer, m, n], 'float32');
   // Views taken after the output is made: making it may grow the heap and detach earlier views.
@@ -85,6 +79,23 @@ function nativeProduct(native: NativeMatMul, args: Parameters<KernelFunc>[0]): t
   return out;
 }
 
+/**
+ * m, k, n and the batches of a product either kernel takes over; null for other dtypes, ranks under
+ * 2, unequal inner sizes, products under MIN_PRODUCT, or outer dimensions that broadcast other than
+ * as a whole batch against one matrix (wasm's own kernel handles those).
+ */
+function productShapes(a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean): { m: number; k: number; n: number; batchA: number; batchB: number; outer: number[] } | null {
+  if (a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length < 2 || b.shape.length < 2) return null;
+  const [ra, rb] = [a.shape.length, b.shape.length];
+  const [m, k] = transposeA ? [a.shape[ra - 1]!, a.shape[ra - 2]!] : [a.shape[ra - 2]!, a.shape[ra - 1]!];
+  const [kb, n] = transposeB ? [b.shape[rb - 1]!, b.shape[rb - 2]!] : [b.shape[rb - 2]!, b.shape[rb - 1]!];
+  if (k !== kb || m * k * n < MIN_PRODUCT) return null;
+  const batchA = tf.util.sizeFromShape(a.shape.slice(0, -2));
+  const batchB = tf.util.sizeFromShape(b.shape.slice(0, -2));
+  if (batchA !== batchB && batchA !== 1 && batchB !== 1) return null;
+  return { m, k, n, batchA, batchB, outer: tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2)) };
+}
+
 type Ops = Record<'matMul' | 'reshape' | 'transpose', KernelFunc>;
 
 /** The product through XNNPACK-eligible calls, or null where wasm's own kernel is as good (or the shapes are not ours to check). */
@@ -92,18 +103,11 @@ function xnnMatMul(ops: Ops, args: Parameters<KernelFunc>[0]): tf.TensorInfo | n
   const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
   const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
   const backend = args.backend as WasmBackend;
-  if (a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length < 2 || b.shape.length < 2) return null;
-  const batchA = tf.util.sizeFromShape(a.shape.slice(0, -2));
-  const batchB = tf.util.sizeFromShape(b.shape.slice(0, -2));
+  const shapes = productShapes(a, b, transposeA, transposeB);
+  if (!shapes) return null;
+  const { m, k, n, batchA, batchB, outer } = shapes;
+  // One un-transposed product: wasm's own kernel already reaches XNNPACK.
   if (!transposeA && !transposeB && batchA === 1 && batchB === 1) return null;
-  if (tf.util.sizeFromShape(a.shape.slice(-2)) * (transposeB ? b.shape[b.shape.length - 2]! : b.shape[b.shape.length - 1]!) < MIN_PRODUCT) return null;
-  // Outer dimensions that broadcast other than as a whole batch against one matrix: wasm's kernel.
-  if (batchA !== batchB && batchA !== 1 && batchB !== 1) return null;
-  const [ra, rb] = [a.shape.length, b.shape.length];
-  const [m, k] = transposeA ? [a.shape[ra - 1]!, a.shape[ra - 2]!] : [a.shape[ra - 2]!, a.shape[ra - 1]!];
-  const [kb, n] = transposeB ? [b.shape[rb - 1]!, b.shape[rb - 2]!] : [b.shape[rb - 2]!, b.shape[rb - 1]!];
-  if (k !== kb) return null;
-  const outer = tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
   const temps: tf.TensorInfo[] = [];
   const keep = (t: tf.TensorInfo) => (temps.push(t), t);
   try {
