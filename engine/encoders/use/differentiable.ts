@@ -121,7 +121,7 @@ export function useForward(w: UseWeights, ids: readonly (readonly number[])[], d
   const mask = tf.tensor2d(maskArr, [B, T]);
   const pos = tf.mul(tf.reshape(tf.range(0, T), [T, 1]), w.timescales); // [T, 128]
   const timing = tf.concat([tf.sin(pos), tf.cos(pos)], 1); // [T, 256]
-  let x: tf.Tensor = tf.add(tf.mul(tf.reshape(embed(p.emb as tf.Tensor2D, tf.tensor1d(flat, 'int32')), [B, T, 256]), 2), timing);
+  let x: tf.Tensor = tf.add(tf.mul(embed(p.emb as tf.Tensor2D, tf.tensor2d(flat, [B, T], 'int32')), 2), timing);
   const bias = tf.reshape(tf.mul(tf.sub(1, mask), -1e9), [B, 1, 1, T]);
   for (const l of [0, 1]) {
     const heads = 4;
