@@ -2,8 +2,9 @@
 // with a wide beam finds the exact best-scoring output of a tiny model (checked by enumeration),
 // rows leave the batch as they finish without changing any row's output, constrained decoding
 // writes only allowed sentences, each at most once (with candidates: only each row's own; with
-// required sentences: not ending before all are written, and given room for them), and a repeated sentence ends the output; the head shift moves only the label probabilities the decoder
-// reads.
+// required sentences: not ending before all are written, and given room for them; a row with
+// candidates is never cut by the length limit), and a repeated sentence ends the output; the head
+// shift moves only the label probabilities the decoder reads.
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
@@ -98,11 +99,11 @@ function writtenSentences(ids: readonly number[], units: readonly number[][], al
   return used;
 }
 
-/** Decodes with `required` sentences and checks that every row wrote all of its own; returns the outputs. */
-async function assertRequiredWritten(g: CompactGenerator, x: tf.Tensor2D, numBeams: number, constraint: SentenceConstraint, candidates: number[][], required: number[][]): Promise<number[][]> {
-  const out = await g.decode(x, { numBeams, constraint, candidates, required });
+/** Decodes with `required` sentences (and `candidates`, if any) and checks that every row wrote all of its own; returns the outputs. */
+async function assertRequiredWritten(g: CompactGenerator, x: tf.Tensor2D, numBeams: number, constraint: SentenceConstraint, candidates: number[][] | null, required: number[][]): Promise<number[][]> {
+  const out = await g.decode(x, { numBeams, constraint, ...(candidates ? { candidates } : {}), required });
   out.forEach((ids, row) => {
-    const used = writtenSentences(ids, constraint.units, candidates[row]!, row);
+    const used = writtenSentences(ids, constraint.units, candidates?.[row] ?? constraint.units.map((_, i) => i), row);
     for (const r of required[row]!) assert.ok(used.includes(r), `row ${row} (${numBeams} beams) ended without required sentence ${r}: ${JSON.stringify(ids)}`);
   });
   return out;
@@ -168,30 +169,38 @@ test("a row's length limit stretches to hold its required sentences, and an opti
   assert.deepEqual(constraint.allowed([6, 7], [0, 1, 2], [1], 2), [EOS]);
   // A sentence already begun is finished whatever the room.
   assert.deepEqual(constraint.allowed([4], [0, 1, 2], [1], 1).sort(), [5, 6]);
+  // Rows free among all sentences (a row with candidates gets room for all of them: below).
   const g = make(4, 2);
   const x = inputs(g);
-  const candidates = [[0, 1, 2], [0, 1, 2], [0, 2]];
   const required = [[0, 1, 2], [1], [2, 0]];
   for (const numBeams of [1, 3]) {
-    const out = await assertRequiredWritten(g, x, numBeams, constraint, candidates, required);
+    const out = await assertRequiredWritten(g, x, numBeams, constraint, null, required);
     out.forEach((ids, row) => assert.ok(ids.length <= Math.max(4, constraint.length(required[row]!)), `row ${row} (${numBeams} beams) ran past its limit: ${JSON.stringify(ids)}`));
   }
   x.dispose();
   g.dispose();
 });
 
-test('decoding ends before a repeated sentence, and drops a sentence cut by the length limit, when given the sentence-end token', async () => {
-  // A decoder whose next token depends only on the previous one (update gate shut, candidate state
-  // ≈ one-hot of the previous token, output = a transition table): BOS → 5 → 4 (".") → 6 → 4 → 6 → …,
-  // the sentences [5], [6], [6], [6], …
+/**
+ * A decoder whose next token depends only on the previous one (update gate shut, candidate state ≈
+ * one-hot of the previous token, output = a table of [from, to, logit]); with LOOP: BOS → 5 → 4
+ * (".") → 6 → 4 → 6 → …, the sentences [5], [6], [6], [6], …
+ */
+function transitionDecoder(transitions: readonly (readonly [number, number, number])[]): CompactGenerator {
   const v = 8;
   const eye = (scale: number) => Float32Array.from({ length: v * v }, (_, i) => (i % (v + 1) === 0 ? scale : 0));
   const wo = new Float32Array(v * v);
-  for (const [from, to] of [[1, 5], [5, 4], [4, 6], [6, 4]]) wo[from! * v + to!] = 10;
-  const g = new CompactGenerator(
+  for (const [from, to, logit] of transitions) wo[from * v + to] = logit;
+  return new CompactGenerator(
     { vocabSize: v, inputDim: 3, bagSize: 0, bagDim: 0, labels: 0, hidden: v, embedding: v, maxLength: 12, seed: 4 },
     { emb: eye(1), wen: eye(10), wxn: new Float32Array(3 * v), un: new Float32Array(v * v), bz: new Float32Array(v).fill(-30), wo },
   );
+}
+
+const LOOP = [[1, 5, 10], [5, 4, 10], [4, 6, 10], [6, 4, 10]] as const;
+
+test('decoding ends before a repeated sentence, and drops a sentence cut by the length limit, when given the sentence-end token', async () => {
+  const g = transitionDecoder(LOOP);
   const x = tf.zeros([2, 3]) as tf.Tensor2D;
   const loop = [5, 4, 6, 4, 6, 4, 6, 4, 6, 4, 6, 4];
   assert.deepEqual(await g.decode(x), [loop, loop]);
@@ -200,6 +209,21 @@ test('decoding ends before a repeated sentence, and drops a sentence cut by the 
   assert.deepEqual(await g.decode(x, { maxLength: 3 }), [[5, 4, 6], [5, 4, 6]]);
   assert.deepEqual(await g.decode(x, { sentenceEnd: 4, maxLength: 3 }), [[5, 4], [5, 4]]);
   assert.deepEqual(await g.decode(x, { sentenceEnd: 4, maxLength: 1 }), [[5], [5]], 'no sentence ended: kept as written');
+  x.dispose();
+  g.dispose();
+});
+
+test('a row with candidates is never cut by the length limit; free and all-sentence rows are', async () => {
+  // After "." the end is second best (after 6): once [6] is written a row that may not repeat it ends.
+  const g = transitionDecoder([...LOOP, [4, EOS, 5]]);
+  const x = tf.zeros([2, 3]) as tf.Tensor2D;
+  const constraint = new SentenceConstraint([[5, 4], [6, 4], [7, 4]], EOS);
+  for (const numBeams of [1, 3]) {
+    assert.deepEqual(await g.decode(x, { numBeams, sentenceEnd: 4, maxLength: 3 }), [[5, 4], [5, 4]], 'free: the second sentence is cut and dropped');
+    assert.deepEqual(await g.decode(x, { numBeams, constraint, sentenceEnd: 4, maxLength: 3 }), [[5, 4], [5, 4]], 'all sentences allowed: cut as well');
+    assert.deepEqual(await g.decode(x, { numBeams, constraint, candidates: [[0, 1], [0, 1, 2]], sentenceEnd: 4, maxLength: 3 }), [[5, 4, 6, 4], [5, 4, 6, 4]]);
+    assert.deepEqual(await g.decode(x, { numBeams, constraint, candidates: [[0], [1]], maxLength: 1 }), [[5, 4], [6, 4]]);
+  }
   x.dispose();
   g.dispose();
 });

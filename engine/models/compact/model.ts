@@ -69,7 +69,8 @@ export interface DecodeOptions {
   required?: readonly (readonly number[])[];
   /**
    * Longest output in tokens (default: the config's); a row with `required` sentences gets at least
-   * their length, and a sentence it is not required to write starts only where they still fit.
+   * their length, and a sentence it is not required to write starts only where they still fit; a row
+   * with `candidates` gets room for all of them and its end.
    */
   maxLength?: number;
   /**
@@ -276,8 +277,15 @@ export class CompactGenerator {
     const maxLength = opts.maxLength ?? this.config.maxLength;
     const penalty = opts.lengthPenalty ?? 1;
     const n = x.shape[0];
-    // Each row's length limit also holds all of its required sentences.
-    const limits = Array.from({ length: n }, (_, i) => Math.max(maxLength, opts.constraint?.length(opts.required?.[i] ?? []) ?? 0));
+    // Each row's length limit holds all of its required sentences and, for a row with `candidates`,
+    // all of those and the step that ends it (each is written at most once, so such a row is never
+    // cut). Rows free to write any sentence keep the limit: given room, they go on writing.
+    const limits = Array.from({ length: n }, (_, i) => {
+      const c = opts.constraint;
+      if (!c) return maxLength;
+      const candidates = opts.candidates?.[i];
+      return Math.max(maxLength, c.length(opts.required?.[i] ?? []), candidates ? c.length(candidates) + 1 : 0);
+    });
     const longest = Math.max(0, ...limits);
     const v = this.config.vocabSize;
     // The tensors hold k rows per unfinished input (`live`, in input order): row j·k + b is beam b
