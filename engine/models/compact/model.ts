@@ -279,7 +279,8 @@ export class CompactGenerator {
     const n = x.shape[0];
     // Each row's length limit holds all of its required sentences and, for a row with `candidates`,
     // all of those and the step that ends it (each is written at most once, so such a row is never
-    // cut). Rows free to write any sentence keep the limit: given room, they go on writing.
+    // cut). Rows over all label sentences do not get it: given the room, they went on writing
+    // sentences and lost dev macro-F1 (BENCHMARKS.md, 578bce3).
     const limits = Array.from({ length: n }, (_, i) => {
       const c = opts.constraint;
       if (!c) return maxLength;
