@@ -2,8 +2,8 @@
 // with a wide beam finds the exact best-scoring output of a tiny model (checked by enumeration),
 // rows leave the batch as they finish without changing any row's output, constrained decoding
 // writes only allowed sentences, each at most once (with candidates: only each row's own; with
-// required sentences: not ending before all are written, and given room for them; a row with
-// candidates is never cut by the length limit), and a repeated sentence ends the output; the head
+// required sentences: not ending before all are written, and given room for them; with
+// fitCandidates, a row is never cut by the length limit), and a repeated sentence ends the output; the head
 // shift moves only the label probabilities the decoder reads.
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
@@ -169,7 +169,7 @@ test("a row's length limit stretches to hold its required sentences, and an opti
   assert.deepEqual(constraint.allowed([6, 7], [0, 1, 2], [1], 2), [EOS]);
   // A sentence already begun is finished whatever the room.
   assert.deepEqual(constraint.allowed([4], [0, 1, 2], [1], 1).sort(), [5, 6]);
-  // Rows free among all sentences (a row with candidates gets room for all of them: below).
+  // Rows free among all sentences (with fitCandidates a row gets room for all its candidates: below).
   const g = make(4, 2);
   const x = inputs(g);
   const required = [[0, 1, 2], [1], [2, 0]];
@@ -213,7 +213,7 @@ test('decoding ends before a repeated sentence, and drops a sentence cut by the 
   g.dispose();
 });
 
-test('a row with candidates is never cut by the length limit; free and all-sentence rows are', async () => {
+test('with fitCandidates a row with candidates is never cut by the length limit; free, all-sentence and plain candidates rows are', async () => {
   // After "." the end is second best (after 6): once [6] is written a row that may not repeat it ends.
   const g = transitionDecoder([...LOOP, [4, EOS, 5]]);
   const x = tf.zeros([2, 3]) as tf.Tensor2D;
@@ -221,8 +221,9 @@ test('a row with candidates is never cut by the length limit; free and all-sente
   for (const numBeams of [1, 3]) {
     assert.deepEqual(await g.decode(x, { numBeams, sentenceEnd: 4, maxLength: 3 }), [[5, 4], [5, 4]], 'free: the second sentence is cut and dropped');
     assert.deepEqual(await g.decode(x, { numBeams, constraint, sentenceEnd: 4, maxLength: 3 }), [[5, 4], [5, 4]], 'all sentences allowed: cut as well');
-    assert.deepEqual(await g.decode(x, { numBeams, constraint, candidates: [[0, 1], [0, 1, 2]], sentenceEnd: 4, maxLength: 3 }), [[5, 4, 6, 4], [5, 4, 6, 4]]);
-    assert.deepEqual(await g.decode(x, { numBeams, constraint, candidates: [[0], [1]], maxLength: 1 }), [[5, 4], [6, 4]]);
+    assert.deepEqual(await g.decode(x, { numBeams, constraint, candidates: [[0, 1], [0, 1, 2]], sentenceEnd: 4, maxLength: 3 }), [[5, 4], [5, 4]], 'candidates without fitCandidates: cut');
+    assert.deepEqual(await g.decode(x, { numBeams, constraint, candidates: [[0, 1], [0, 1, 2]], fitCandidates: true, sentenceEnd: 4, maxLength: 3 }), [[5, 4, 6, 4], [5, 4, 6, 4]]);
+    assert.deepEqual(await g.decode(x, { numBeams, constraint, candidates: [[0], [1]], fitCandidates: true, maxLength: 1 }), [[5, 4], [6, 4]]);
   }
   x.dispose();
   g.dispose();

@@ -75,12 +75,12 @@ test('head constraints: candidates only held labels (p ≥ 0.5), forced labels r
   // Two rows of three labels; the none sentence is index 3.
   const p = Float32Array.from([0.95, 0.6, 0.3, 0.55, 0.2, 0.1]);
   assert.deepEqual(headConstraints(p, 3, {}), {});
-  assert.deepEqual(headConstraints(p, 3, { headCandidates: true }), { candidates: [[0, 1, 3], [0, 3]] });
+  assert.deepEqual(headConstraints(p, 3, { headCandidates: true }), { candidates: [[0, 1, 3], [0, 3]], fitCandidates: true });
   assert.deepEqual(headConstraints(p, 3, { force: 0.9 }), { candidates: [[0, 1, 2], [0, 1, 2, 3]], required: [[0], []] });
   const decided = [false, true, true];
   assert.deepEqual(headConstraints(p, 3, { decided }), { candidates: [[0, 1], [0, 3]], required: [[1], []] });
   assert.deepEqual(headConstraints(p, 3, { decided, force: 0.9 }), { candidates: [[0, 1], [0, 3]], required: [[0, 1], []] });
-  assert.deepEqual(headConstraints(p, 3, { decided: [true, false, false], headCandidates: true }), { candidates: [[0, 1], [0]], required: [[0], [0]] });
+  assert.deepEqual(headConstraints(p, 3, { decided: [true, false, false], headCandidates: true }), { candidates: [[0, 1], [0]], required: [[0], [0]], fitCandidates: true });
 });
 
 test('decodeOptions: head-decided labels are those under N training texts; they need constrained decoding, a whole N and the training texts', () => {

@@ -182,9 +182,10 @@ function headNeed(decode: GeneratorDecoding): string {
  * writableSentences is the none sentence) and those it must write. The head holds a label at
  * probability ≥ 0.5. With `headCandidates` only held labels may be written; with `force` the labels
  * at or above it must be; a label flagged in `decided` must be written when held and may not be
- * otherwise. The none sentence may be written only when no label must.
+ * otherwise. The none sentence may be written only when no label must. With `headCandidates` each
+ * row's length limit also holds all of its candidates (`fitCandidates`).
  */
-export function headConstraints(p: Float32Array, labels: number, decode: GeneratorDecoding): Pick<DecodeOptions, 'candidates' | 'required'> {
+export function headConstraints(p: Float32Array, labels: number, decode: GeneratorDecoding): Pick<DecodeOptions, 'candidates' | 'required' | 'fitCandidates'> {
   const { force, decided, headCandidates } = decode;
   if (!headCandidates && force === undefined && !decided) return {};
   const rows = p.length / labels;
@@ -197,7 +198,7 @@ export function headConstraints(p: Float32Array, labels: number, decode: Generat
     required.push(must);
     candidates.push([...cols.filter((j) => (decided?.[j] || headCandidates ? held(j) : true)), ...(must.length ? [] : [labels])]);
   }
-  return { candidates, ...(force !== undefined || decided ? { required } : {}) };
+  return { candidates, ...(force !== undefined || decided ? { required } : {}), ...(headCandidates ? { fitCandidates: true } : {}) };
 }
 
 export function withFallback(predictions: Prediction[]): Prediction[] {

@@ -65,12 +65,16 @@ export interface DecodeOptions {
   constraint?: SentenceConstraint;
   /** Per input row, the only sentences of `constraint` (indices) that it may write. */
   candidates?: readonly (readonly number[])[];
+  /**
+   * Each row's length limit holds all of its `candidates` and its end, so no row is cut (candidates
+   * decoding; rows over all label sentences lost dev macro-F1 with it: BENCHMARKS.md, 578bce3).
+   */
+  fitCandidates?: boolean;
   /** Per input row, sentences of `constraint` (indices) that it must write before it ends. */
   required?: readonly (readonly number[])[];
   /**
    * Longest output in tokens (default: the config's); a row with `required` sentences gets at least
-   * their length, and a sentence it is not required to write starts only where they still fit; a row
-   * with `candidates` gets room for all of them and its end.
+   * their length, and a sentence it is not required to write starts only where they still fit.
    */
   maxLength?: number;
   /**
@@ -277,14 +281,12 @@ export class CompactGenerator {
     const maxLength = opts.maxLength ?? this.config.maxLength;
     const penalty = opts.lengthPenalty ?? 1;
     const n = x.shape[0];
-    // Each row's length limit holds all of its required sentences and, for a row with `candidates`,
-    // all of those and the step that ends it (each is written at most once, so such a row is never
-    // cut). Rows over all label sentences do not get it: given the room, they went on writing
-    // sentences and lost dev macro-F1 (BENCHMARKS.md, 578bce3).
+    // Each row's length limit holds all of its required sentences and, with `fitCandidates`, all of
+    // its candidates and the step that ends it (each is written at most once, so it is never cut).
     const limits = Array.from({ length: n }, (_, i) => {
       const c = opts.constraint;
       if (!c) return maxLength;
-      const candidates = opts.candidates?.[i];
+      const candidates = opts.fitCandidates ? opts.candidates?.[i] : undefined;
       return Math.max(maxLength, c.length(opts.required?.[i] ?? []), candidates ? c.length(candidates) + 1 : 0);
     });
     const longest = Math.max(0, ...limits);
