@@ -3,8 +3,8 @@
 // rows leave the batch as they finish without changing any row's output, constrained decoding
 // writes only allowed sentences, each at most once (with candidates: only each row's own; with
 // required sentences: not ending before all are written, and given room for them; with
-// fitCandidates, a row is never cut by the length limit), and a repeated sentence ends the output; the head
-// shift moves only the label probabilities the decoder reads.
+// fitCandidates, a row is never cut by the length limit), and a repeated sentence ends the output;
+// the head shift moves only the label probabilities the decoder reads.
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';

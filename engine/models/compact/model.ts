@@ -283,11 +283,10 @@ export class CompactGenerator {
     const n = x.shape[0];
     // Each row's length limit holds all of its required sentences and, with `fitCandidates`, all of
     // its candidates and the step that ends it (each is written at most once, so it is never cut).
+    const c = opts.constraint;
     const limits = Array.from({ length: n }, (_, i) => {
-      const c = opts.constraint;
-      if (!c) return maxLength;
       const candidates = opts.fitCandidates ? opts.candidates?.[i] : undefined;
-      return Math.max(maxLength, c.length(opts.required?.[i] ?? []), candidates ? c.length(candidates) + 1 : 0);
+      return c ? Math.max(maxLength, c.length(opts.required?.[i] ?? []), candidates ? c.length(candidates) + 1 : 0) : maxLength;
     });
     const longest = Math.max(0, ...limits);
     const v = this.config.vocabSize;
