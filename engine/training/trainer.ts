@@ -58,6 +58,7 @@ import { registerGradients } from '../tf/gradients';
 import { copyVariables } from '../tf/variables';
 import { defaultThreads } from '../workers';
 import { LambdaWeight } from './hybridLoss';
+import { THRESHOLD_MIN_TEXTS, labelThresholds, lowerMargins, thresholdOffsets } from './labelThresholds';
 import { GradientThreads } from './gradientThreads';
 import { FINE_TUNE_MAX_TOKENS, fineTunesByDefault, tuneEncoder } from './encoderTuning';
 import { DEFAULT_FUSION_WEIGHT, FUSION_MIN_TEXTS, FUSION_WEIGHTS, fuseMargins, fusedLabels, keepLabelLogits } from './fusion';
@@ -212,6 +213,8 @@ export interface TrainOptions {
   fusionWeight?: number;
   /** Training texts a label needs for its fine-tuned logits to be used (default FUSION_MIN_TEXTS). */
   fusionMinTexts?: number;
+  /** Per-label thresholds on the SVM head's margins (labelThresholds.ts; default: kept when they raise the dev score; false: never). */
+  labelThresholds?: boolean;
   /** Decoding of dev predictions (default greedy); what it leaves open is chosen on dev after training (decodingChoices). */
   decoding?: Decoding;
   /** Weight of the label head's loss (labelHeadLoss.ts; default 1; 0: a generator without label head). */
@@ -241,6 +244,8 @@ export interface TrainResult {
   svmC: number | null;
   /** Weight w of the fine-tuned encoder's logits in the head's margins (null without fine-tuning). */
   fusionWeight: number | null;
+  /** Labels whose margins are lowered by a threshold of their own (labelThresholds.ts; 0: none). */
+  thresholdedLabels: number;
   epochsRun: number;
   dev: EvalReport;
   lambda: number;
@@ -361,6 +366,24 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
       tuned = tuning.model;
     } else tuning.model.dispose();
   } else if (resumed?.fusionWeight != null) throw new Error(`${stateFile}: this run fine-tuned the encoder; resume it with --fine-tune-encoder`);
+  // Per-label thresholds from the training texts' margins, kept if the margins alone score higher on dev.
+  let thresholdedLabels = 0;
+  if (svm && trainMargins && devMargins && dev.length && opts.labelThresholds !== false) {
+    const devGold = dev.map((e) => e.labels ?? []);
+    const global = marginDevScore(devMargins, devGold, names, select);
+    const thresholds = labelThresholds(trainMargins, trainGolds, names.length);
+    const offsets = thresholdOffsets(thresholds, global.threshold);
+    const own = marginDevScore(lowerMargins(devMargins, offsets), devGold, names, select);
+    const count = thresholds.filter((t) => t !== null).length;
+    const keep = count > 0 && own.score > global.score;
+    if (keep) {
+      svm = svm.lowered(offsets);
+      trainMargins = lowerMargins(trainMargins, offsets);
+      devMargins = lowerMargins(devMargins, offsets);
+      thresholdedLabels = count;
+    }
+    progress({ phase: 'prepare', fraction: 0, message: `${keep ? 'keeping' : 'not keeping'} per-label thresholds for the ${count} labels with ${THRESHOLD_MIN_TEXTS} training texts or more (dev ${metric.name} of the margins alone: ${(100 * own.score).toFixed(2)} with them, ${(100 * global.score).toFixed(2)} with one threshold)` });
+  }
   const encoderDropout = opts.encoderDropout ?? (svm ? DEFAULT_ENCODER_DROPOUT : 0);
   const goldConditioning = labelHead > 0 ? (opts.goldConditioning ?? (svm ? DEFAULT_GOLD_CONDITIONING : 0)) : 0;
   const devInputs: GeneratorInputs = { vectors: devX, dim, bags: devBags, margins: devMargins };
@@ -512,7 +535,7 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
         progress({ phase: 'save', fraction: (epoch / epochs) * 0.9, epoch, epochs, message: `saving epoch ${epoch} (best dev ${metric.name} so far)` });
         await scored.save(opts.out);
         await writeJsonAtomic(join(opts.out, 'report-dev.json'), { epoch, ...report, hallucinationRate: record.devHallucinationRate });
-        await writeManifest(opts.out, { format: 'lagamc-model', version: 1, kind: LAGAMC_KIND, createdAt: new Date().toISOString(), labels: names, settings, training: { bestEpoch, select, devScore: bestScore, devMacroF1: report.macro.f1, lambda: lambda.value, epochs: epoch, averageEpochs: opts.averageEpochs ?? DEFAULT_AVERAGE_EPOCHS, seconds: record.seconds, examples: train.length, ...(svmC !== null ? { svmC } : {}), ...(fusionWeight !== null ? { fusionWeight, fusionMinTexts, fusedLabels: fusedCount, fineTuneEpochs: tuningEpochs, fineTuneSeconds: tuningSeconds } : {}) } });
+        await writeManifest(opts.out, { format: 'lagamc-model', version: 1, kind: LAGAMC_KIND, createdAt: new Date().toISOString(), labels: names, settings, training: { bestEpoch, select, devScore: bestScore, devMacroF1: report.macro.f1, lambda: lambda.value, epochs: epoch, averageEpochs: opts.averageEpochs ?? DEFAULT_AVERAGE_EPOCHS, seconds: record.seconds, examples: train.length, ...(svmC !== null ? { svmC } : {}), ...(fusionWeight !== null ? { fusionWeight, fusionMinTexts, fusedLabels: fusedCount, fineTuneEpochs: tuningEpochs, fineTuneSeconds: tuningSeconds } : {}), ...(svm ? { thresholdedLabels } : {}) } });
       } else sinceBest++;
       await weights.save(checkpointDir);
       if (averaged) await averaged.save(join(checkpointDir, 'average'));
@@ -572,7 +595,7 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
   }
   const dev0 = bestDev ?? (JSON.parse(await readFile(join(opts.out, 'report-dev.json'), 'utf8')) as EvalReport);
   progress({ phase: 'done', fraction: 1, message: `best epoch ${bestEpoch}, decoding ${decodingName(decoding)}, head shift ${headShift}, dev ${metric.name} ${(100 * metric.of(dev0)).toFixed(2)}` });
-  return { bestEpoch, svmC, fusionWeight, epochsRun: epoch - 1, dev: dev0, lambda: finalLambda, headShift, decoding, seconds: secondsBefore + (performance.now() - started) / 1000 };
+  return { bestEpoch, svmC, fusionWeight, thresholdedLabels, epochsRun: epoch - 1, dev: dev0, lambda: finalLambda, headShift, decoding, seconds: secondsBefore + (performance.now() - started) / 1000 };
 }
 
 /** How a decoding is named in progress messages and benchmark tables, e.g. "candidates forcing p ≥ 0.8, the head deciding labels under 50 training texts". */

@@ -15,6 +15,7 @@ import { initBackend } from '../../tf/backend';
 import { trainLora } from '../../training/loraTrainer';
 import { DEFAULT_TUNING_LEARNING_RATE, FINE_TUNE_MAX_TOKENS, FINE_TUNE_TOKEN_BUDGET, MAX_DEFAULT_TUNING_EPOCHS } from '../../training/encoderTuning';
 import { DEFAULT_FUSION_WEIGHT, FUSION_MIN_TEXTS, FUSION_WEIGHTS } from '../../training/fusion';
+import { THRESHOLD_MIN_TEXTS } from '../../training/labelThresholds';
 import { DEFAULT_CHAR_GRAMS, DEFAULT_AVERAGE_EPOCHS, DEFAULT_EPOCHS, DEFAULT_HEAD_LEARNING_RATE, DEFAULT_LABEL_ROWS, DEFAULT_LEARNING_RATE, HEAD_SHIFTS, SVM_CS, decodingName, trainLagamc, type TrainOptions, type TrainResult } from '../../training/trainer';
 import { EXIT, UsageError, flag, jsonOption, num, required, str, type Command, type Io, type Values } from '../command';
 import { pct } from '../format';
@@ -72,6 +73,7 @@ export const trainOptions = {
   'fine-tune-learning-rate': { type: 'string', placeholder: 'X', description: `peak learning rate of the encoder's fine-tuning (default ${DEFAULT_TUNING_LEARNING_RATE} divided by the epochs)` },
   'fusion-weight': { type: 'string', placeholder: 'X', description: `fix the weight of the fine-tuned encoder's logits in the margins (default: chosen on dev among ${FUSION_WEIGHTS.join(', ')})` },
   'fusion-min-texts': { type: 'string', placeholder: 'N', description: `training texts a label needs for the fine-tuned encoder's logits to join its margins (default ${FUSION_MIN_TEXTS}; 0 = every label)` },
+  'no-label-thresholds': { type: 'boolean', description: `one threshold for all labels' margins: no label gets its own, chosen on the training texts' out-of-fold margins for the labels with ${THRESHOLD_MIN_TEXTS} training texts or more (by default kept when they raise the dev score of the margins alone)` },
   'no-svm': { type: 'boolean', description: "the label head reads a trained projection of the TF-IDF terms and the encoder's vector, instead of one Platt-scaled linear SVM per label on the terms" },
   'label-balance': { type: 'string', placeholder: 'X', description: 'weight rare labels up in the cross-entropy: exponent in [0, 1] (default 0.5; 0 = off)' },
   lambda: { type: 'string', placeholder: 'X', description: 'fix the hybrid-loss weight λ (1 = cross-entropy only); learned by default' },
@@ -138,6 +140,7 @@ export async function runTraining(values: Values, io: Io, signal: AbortSignal): 
     labelRows: num(values, 'label-rows', DEFAULT_LABEL_ROWS, { min: 0, integer: true }),
     decoding: decodingOptions(values),
     svm: !flag(values, 'no-svm'),
+    labelThresholds: !flag(values, 'no-label-thresholds'),
     fallback: flag(values, 'fallback'),
     resume: flag(values, 'resume'),
     signal,
@@ -149,6 +152,7 @@ export async function runTraining(values: Values, io: Io, signal: AbortSignal): 
     if (flag(values, 'no-svm')) throw new UsageError('--svm-c sets the linear SVMs of the label head: drop --no-svm');
     options.svmC = num(values, 'svm-c', 1, { min: 1e-6 });
   }
+  if (flag(values, 'no-label-thresholds') && flag(values, 'no-svm')) throw new UsageError('--no-label-thresholds sets the thresholds on the linear SVMs\' margins: drop --no-svm');
   if (flag(values, 'no-fine-tune-encoder')) options.fineTuneEncoder = false;
   else {
     if (flag(values, 'fine-tune-encoder')) options.fineTuneEncoder = true;
@@ -162,12 +166,12 @@ export async function runTraining(values: Values, io: Io, signal: AbortSignal): 
   const base = str(values, 'base');
   if (base) {
     if (options.resume) throw new UsageError('--resume is not supported with --base (LoRA runs keep only the best epoch\'s adapter)');
-    for (const f of ['bag-terms', 'char-grams', 'no-svm', 'svm-c', 'fine-tune-encoder', 'no-fine-tune-encoder', ...TUNING_FLAGS, 'label-balance', 'label-head', 'label-rows', 'head-learning-rate', 'head-shift', 'threads', 'num-beams', 'constrained', 'candidates', 'free', 'force', 'head-decides']) if (values[f] !== undefined) throw new UsageError(`--${f} applies to the compact generator only (without --base); decoding of a --base model is chosen at predict/eval time`);
-    const { resume: _resume, lambda, bagTerms: _bagTerms, charGrams: _charGrams, svm: _svm, svmC: _svmC, labelBalance: _labelBalance, labelHead: _labelHead, decoding: _decoding, ...common } = options;
+    for (const f of ['bag-terms', 'char-grams', 'no-svm', 'svm-c', 'no-label-thresholds', 'fine-tune-encoder', 'no-fine-tune-encoder', ...TUNING_FLAGS, 'label-balance', 'label-head', 'label-rows', 'head-learning-rate', 'head-shift', 'threads', 'num-beams', 'constrained', 'candidates', 'free', 'force', 'head-decides']) if (values[f] !== undefined) throw new UsageError(`--${f} applies to the compact generator only (without --base); decoding of a --base model is chosen at predict/eval time`);
+    const { resume: _resume, lambda, bagTerms: _bagTerms, charGrams: _charGrams, svm: _svm, svmC: _svmC, labelThresholds: _labelThresholds, labelBalance: _labelBalance, labelHead: _labelHead, decoding: _decoding, ...common } = options;
     if (lambda !== undefined && lambda !== 1) throw new UsageError('--base trains with cross-entropy only (λ = 1)');
     const r = await trainLora(set, train, dev, encoder, { ...common, base, epochs: num(values, 'epochs', 5, { min: 1, integer: true }), batchSize: num(values, 'batch-size', 8, { min: 1, integer: true }), learningRate: num(values, 'learning-rate', 1e-3, { min: 0 }), rank: num(values, 'rank', 2, { min: 1, integer: true }) });
     if (io.interactive) io.err('');
-    return { result: { ...r, lambda: 1, headShift: 0, decoding: {}, svmC: null, fusionWeight: null }, out, select };
+    return { result: { ...r, lambda: 1, headShift: 0, decoding: {}, svmC: null, fusionWeight: null, thresholdedLabels: 0 }, out, select };
   }
   const result = await trainLagamc(set, train, dev, encoder, options);
   if (io.interactive) io.err('');
@@ -182,8 +186,8 @@ export const train: Command = {
   async run({ values, io, signal }) {
     const { result, out, select } = await runTraining(values, io, signal);
     const metric = SELECTION_METRICS[select];
-    if (flag(values, 'json')) io.out(JSON.stringify({ out, bestEpoch: result.bestEpoch, epochs: result.epochsRun, seconds: result.seconds, lambda: result.lambda, headShift: result.headShift, decoding: result.decoding, svmC: result.svmC, fusionWeight: result.fusionWeight, select, dev: { microF1: result.dev.micro.f1, macroF1: result.dev.macro.f1, score: metric.of(result.dev) } }, null, 2));
-    else io.out(`wrote ${out}: best epoch ${result.bestEpoch} of ${result.epochsRun}${result.decoding.candidates || result.decoding.constrained ? `, decoding ${decodingName(result.decoding)}` : ''}${result.headShift ? `, head shift ${result.headShift}` : ''}${result.svmC !== null ? `, SVM C ${result.svmC}` : ''}${result.fusionWeight !== null ? `, fine-tuned encoder weight ${result.fusionWeight}` : ''}, dev micro-F1 ${pct(result.dev.micro.f1)}, macro-F1 ${pct(result.dev.macro.f1)}${select === 'micro-f1' || select === 'macro-f1' ? '' : `, ${metric.name} ${pct(metric.of(result.dev))}`}, ${result.seconds.toFixed(0)} s`);
+    if (flag(values, 'json')) io.out(JSON.stringify({ out, bestEpoch: result.bestEpoch, epochs: result.epochsRun, seconds: result.seconds, lambda: result.lambda, headShift: result.headShift, decoding: result.decoding, svmC: result.svmC, fusionWeight: result.fusionWeight, thresholdedLabels: result.thresholdedLabels, select, dev: { microF1: result.dev.micro.f1, macroF1: result.dev.macro.f1, score: metric.of(result.dev) } }, null, 2));
+    else io.out(`wrote ${out}: best epoch ${result.bestEpoch} of ${result.epochsRun}${result.decoding.candidates || result.decoding.constrained ? `, decoding ${decodingName(result.decoding)}` : ''}${result.headShift ? `, head shift ${result.headShift}` : ''}${result.svmC !== null ? `, SVM C ${result.svmC}` : ''}${result.fusionWeight !== null ? `, fine-tuned encoder weight ${result.fusionWeight}` : ''}${result.thresholdedLabels ? `, per-label thresholds for ${result.thresholdedLabels} labels` : ''}, dev micro-F1 ${pct(result.dev.micro.f1)}, macro-F1 ${pct(result.dev.macro.f1)}${select === 'micro-f1' || select === 'macro-f1' ? '' : `, ${metric.name} ${pct(metric.of(result.dev))}`}, ${result.seconds.toFixed(0)} s`);
     return EXIT.ok;
   },
 };

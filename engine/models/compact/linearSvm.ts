@@ -117,6 +117,14 @@ export class LinearSvm {
     return out;
   }
 
+  /** The same SVMs with each label's bias lowered by `offsets[label]`, so that their margins are lowered by it. */
+  lowered(offsets: Float32Array): LinearSvm {
+    if (offsets.length !== this.labels) throw new Error(`LinearSvm.lowered: ${offsets.length} offsets for ${this.labels} labels`);
+    const weights = this.weights.slice();
+    for (let j = 0, at = this.terms; j < this.labels; j++, at += this.terms + 1) weights[at] = weights[at]! - offsets[j]!;
+    return new LinearSvm(this.labels, this.terms, weights);
+  }
+
   toJSON(): LinearSvmJson {
     return { format: 'lagamc-linear-svm/1', labels: this.labels, terms: this.terms, weights: float32ToBase64(this.weights) };
   }
