@@ -20,6 +20,7 @@ import { evaluateModel } from '../../engine/model/evaluate';
 import { loadPredictor } from '../../engine/model/load';
 import { Matcher, NONE_LABEL } from '../../engine/matching/matcher';
 import { LinearSvm } from '../../engine/models/compact/linearSvm';
+import { fitWithOutOfFold } from '../../engine/models/compact/svmThreads';
 import { CompactGenerator, encoderInput } from '../../engine/models/compact/model';
 import { Vocab } from '../../engine/models/compact/vocab';
 import { initBackend } from '../../engine/tf/backend';
@@ -28,7 +29,8 @@ import { LambdaWeight, expectedMeaning, semanticLoss } from '../../engine/traini
 import { labelHeadLoss } from '../../engine/training/labelHeadLoss';
 import { AdamW } from '../../engine/training/optimizer';
 import { NONE_TARGET, targetText, writtenLabels } from '../../engine/training/targets';
-import { FORCE_LEVELS, HEAD_DECIDES_TEXTS, HEAD_SHIFTS, MARGIN_WEIGHT, SVM_CS, decodingChoices, decodingName, svmDevScore, trainLagamc, type TrainOptions } from '../../engine/training/trainer';
+import { labelThresholds, lowerMargins, thresholdOffsets } from '../../engine/training/labelThresholds';
+import { FORCE_LEVELS, HEAD_DECIDES_TEXTS, HEAD_SHIFTS, MARGIN_WEIGHT, SVM_CS, decodingChoices, decodingName, marginDevScore, svmDevScore, trainLagamc, type TrainOptions } from '../../engine/training/trainer';
 import type { Decoding } from '../../engine/model/prediction';
 import type { EvalReport } from '../../engine/metrics/multilabel';
 
@@ -376,7 +378,16 @@ test('the default head is the scaled SVM margins (svm.json written, over terms a
       const fit = (c: number) => LinearSvm.fit(trainRows, train.map((e) => (e.labels ?? []).map((l) => names.indexOf(l))), names.length, svms.terms, { seed: 7, c });
       const devScores = SVM_CS.map((c) => svmDevScore(fit(c), devRows, dev.map((e) => e.labels ?? []), names).score);
       assert.equal(result.svmC, SVM_CS[devScores.indexOf(Math.max(...devScores))], `dev scores ${devScores}`);
-      assert.deepEqual(svms.weights, fit(result.svmC!).weights);
+      // Saved lowered by the per-label thresholds from the out-of-fold margins when those raise the dev score of the margins alone, as fitted otherwise.
+      const golds = train.map((e) => (e.labels ?? []).map((l) => names.indexOf(l)));
+      const { svm: all, outOfFold } = await fitWithOutOfFold(trainRows, golds, names.length, svms.terms, { seed: 7, c: result.svmC!, threads: 1 });
+      const devGold = dev.map((e) => e.labels ?? []);
+      const global = svmDevScore(all, devRows, devGold, names);
+      const thresholds = labelThresholds(outOfFold, golds, names.length);
+      const offsets = thresholdOffsets(thresholds, global.threshold);
+      const kept = marginDevScore(lowerMargins(all.margins(devRows), offsets), devGold, names).score > global.score;
+      assert.equal(result.thresholdedLabels, kept ? thresholds.filter((t) => t !== null).length : 0);
+      assert.deepEqual(svms.weights, kept ? all.lowered(offsets).weights : fit(result.svmC!).weights);
       assert.equal((JSON.parse(readFileSync(join(out, 'lagamc-model.json'), 'utf8')) as { training: { svmC?: number } }).training.svmC, result.svmC);
       const texts = dev.map((e) => e.text);
       const u = await encoder.encode(texts.map(encoderInput));
