@@ -34,8 +34,10 @@ import { initBackend } from '../../engine/tf/backend';
 import type { Decoding } from '../../engine/model/prediction';
 import { LinearSvm } from '../../engine/models/compact/linearSvm';
 import { ENCODER_CHARS } from '../../engine/models/compact/model';
+import { fitWithOutOfFold } from '../../engine/models/compact/svmThreads';
 import { TextFeatures } from '../../engine/models/compact/textFeatures';
-import { DEFAULT_CHAR_GRAMS, DEFAULT_EPOCHS, DEFAULT_HEAD_LEARNING_RATE, DEFAULT_LABEL_ROWS, DEFAULT_LEARNING_RATE, DEFAULT_ENCODER_DROPOUT, DEFAULT_GOLD_CONDITIONING, FORCE_LEVELS, HEAD_DECIDES_TEXTS, HEAD_SHIFTS, MARGIN_WEIGHT, SVM_CS, SVM_DEV_THRESHOLDS, decodingName, svmDevScore, trainLagamc, type TrainOptions } from '../../engine/training/trainer';
+import { THRESHOLD_MIN_TEXTS, labelThresholds, lowerMargins, thresholdOffsets } from '../../engine/training/labelThresholds';
+import { DEFAULT_CHAR_GRAMS, DEFAULT_EPOCHS, DEFAULT_HEAD_LEARNING_RATE, DEFAULT_LABEL_ROWS, DEFAULT_LEARNING_RATE, DEFAULT_ENCODER_DROPOUT, DEFAULT_GOLD_CONDITIONING, FORCE_LEVELS, HEAD_DECIDES_TEXTS, HEAD_SHIFTS, MARGIN_WEIGHT, SVM_CS, SVM_DEV_THRESHOLDS, decodingName, marginDevScore, svmDevScore, trainLagamc, type TrainOptions } from '../../engine/training/trainer';
 import { DEFAULT_TUNING_LEARNING_RATE, FINE_TUNE_MAX_TOKENS, FINE_TUNE_TOKEN_BUDGET, MAX_DEFAULT_TUNING_EPOCHS } from '../../engine/training/encoderTuning';
 import { FUSION_MIN_TEXTS, FUSION_WEIGHTS } from '../../engine/training/fusion';
 import { defaultThreads } from '../../engine/workers';
@@ -152,9 +154,11 @@ async function run(name: string, set: LabelSet, text: string, train: Example[], 
 /**
  * The label head's SVMs alone, fitted as the trainer fits them (its TF-IDF terms and `charGrams`
  * char n-grams, C chosen on dev among SVM_CS by svmDevScore): labels with margin > 0, then with
- * margin > t, t chosen on dev macro-F1 among SVM_DEV_THRESHOLDS (the same selection the model gets).
+ * margin > t, t chosen on dev macro-F1 among SVM_DEV_THRESHOLDS (the same selection the model gets);
+ * with `perLabel` also with the trainer's per-label thresholds (labelThresholds.ts, from the
+ * out-of-fold margins), whether or not dev would keep them, and t chosen on dev again.
  */
-function svmBaseline(name: string, set: LabelSet, train: Example[], dev: Example[], test: Example[], charGrams: number): void {
+async function svmBaseline(name: string, set: LabelSet, train: Example[], dev: Example[], test: Example[], charGrams: number, perLabel = false): Promise<void> {
   if (only && !only.some((o) => name.includes(o))) return;
   const names = set.labels.map((l) => l.name);
   const features = TextFeatures.fit(train.map((e) => e.text), { maxCharGrams: charGrams });
@@ -168,8 +172,18 @@ function svmBaseline(name: string, set: LabelSet, train: Example[], dev: Example
   });
   const { c, svm, threshold: best } = scored.reduce((b, s) => (s.score > b.score ? s : b));
   const testMargins = svm.margins(test.map((e) => features.row(e.text)));
-  for (const [how, t] of [['', 0], [`margin > t chosen on dev among ${SVM_DEV_THRESHOLDS.join(', ')} (same SVMs; t = ${best})`, best]] as [string, number][]) {
-    const r = evaluate(test.map((e) => e.labels ?? []), test.map((_, i) => names.filter((_, j) => testMargins[i * names.length + j]! > t)), { labels: names });
+  const rows: [string, number, Float32Array][] = [['', 0, testMargins], [`margin > t chosen on dev among ${SVM_DEV_THRESHOLDS.join(', ')} (same SVMs; t = ${best})`, best, testMargins]];
+  if (perLabel) {
+    const { outOfFold } = await fitWithOutOfFold(trainRows, golds, names.length, features.size, { seed: 1, c });
+    const thresholds = labelThresholds(outOfFold, golds, names.length);
+    const offsets = thresholdOffsets(thresholds, best);
+    const devMargins = svm.margins(devRows);
+    const { score: own, threshold: t } = marginDevScore(lowerMargins(devMargins, offsets), devGold, names);
+    const one = marginDevScore(devMargins, devGold, names).score;
+    rows.push([`per-label thresholds from the out-of-fold margins for the ${thresholds.filter((x) => x !== null).length} labels with ${THRESHOLD_MIN_TEXTS} training texts or more (dev macro-F1 ${(100 * own).toFixed(2)} against ${(100 * one).toFixed(2)}), margin > t chosen on dev (same SVMs; t = ${t})`, t, lowerMargins(testMargins, offsets)]);
+  }
+  for (const [how, t, margins] of rows) {
+    const r = evaluate(test.map((e) => e.labels ?? []), test.map((_, i) => names.filter((_, j) => margins[i * names.length + j]! > t)), { labels: names });
     const row = `| ${how ? `${name}, ${how}` : name}, C = ${c} chosen on dev | ${(100 * r.micro.f1).toFixed(2)} | ${(100 * r.macro.f1).toFixed(2)} | ${(100 * r.rare.macroF1).toFixed(2)} | | | | | | ${commit()} |`;
     add(name, row);
     console.log(row);
@@ -190,8 +204,8 @@ const caves = await (async () => {
   await cache.save();
   const z = evaluate(test.map((e) => e.labels ?? []), zs.map((p) => p.labels.map((l) => l.label)), { labels: set.labels.map((l) => l.name), scores: zs.map((p) => p.scores) });
   add(ZERO_SHOT, `| ${ZERO_SHOT} | ${(100 * z.micro.f1).toFixed(2)} | ${(100 * z.macro.f1).toFixed(2)} | ${(100 * z.rare.macroF1).toFixed(2)} | | | | | | ${commit()} |`);
-  svmBaseline(CAVES_WORD_SVM, set, train, dev, test, 0);
-  svmBaseline(CAVES_SVM, set, train, dev, test, DEFAULT_CHAR_GRAMS);
+  await svmBaseline(CAVES_WORD_SVM, set, train, dev, test, 0);
+  await svmBaseline(CAVES_SVM, set, train, dev, test, DEFAULT_CHAR_GRAMS, true);
   await run(CAVES_MAIN, set, text, train, dev, test, {}, [['3-beam search', { numBeams: 3 }], ['constrained to the descriptions', { constrained: true, candidates: false, force: null }]], true);
   await run(CAVES_UNTUNED, set, text, train, dev, test, { fineTuneEncoder: false });
   await run(CAVES_NO_SVM, set, text, train, dev, test, { svm: false });
@@ -211,8 +225,8 @@ const caves = await (async () => {
   const named: LabelSet = { ...plain, labels: plain.labels.map((l) => ({ ...l, ...(longNames[l.name] ? { longName: longNames[l.name] } : {}) })) };
   const offline = await generateDescriptions(named, train, encoder);
   const set: LabelSet = { ...named, labels: named.labels.map((l) => ({ ...l, description: offline.find((o) => o.label === l.name)!.description })) };
-  svmBaseline(REUTERS_WORD_SVM, set, train, dev, test, 0);
-  svmBaseline(REUTERS_SVM, set, train, dev, test, DEFAULT_CHAR_GRAMS);
+  await svmBaseline(REUTERS_WORD_SVM, set, train, dev, test, 0);
+  await svmBaseline(REUTERS_SVM, set, train, dev, test, DEFAULT_CHAR_GRAMS, true);
   const labelFileText = JSON.stringify({ labels: set.labels.map((l) => ({ name: l.name, description: l.description, ...(l.longName ? { longName: l.longName } : {}) })) });
   await run(REUTERS_MAIN, set, labelFileText, train, dev, test, {}, [], true);
   if (process.env.REUTERS_UNTUNED) await run(REUTERS_UNTUNED, set, labelFileText, train, dev, test, { fineTuneEncoder: false });
