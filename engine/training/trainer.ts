@@ -22,6 +22,8 @@
 // fine-tuned with a label layer (encoderTuning.ts) and its label logits z join the margins the head
 // reads: m + w·z (fusion.ts: w chosen on dev, z only for labels with enough training texts; training
 // texts: out-of-fold margins and the logits of the tuning's last epoch).
+// Then each label with enough training texts may get a threshold of its own on those margins
+// (labelThresholds.ts: kept if the margins alone score higher on dev; folded into the SVMs' biases).
 // Each step's batch is cut into shards computed by parallel threads (gradientThreads.ts); the dev
 // texts are generated on the same number of threads (generationThreads.ts).
 // Each epoch ends with an atomic checkpoint; `resume` continues from it and, since batches depend

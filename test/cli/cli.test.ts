@@ -41,6 +41,9 @@ test('help lists every command; unknown commands and flags are usage errors (exi
   const tuneNoSvm = await run('train', '--train', join(tmp, 'none.jsonl'), '--labels', join(tmp, 'none.labels.jsonc'), '--out', join(tmp, 'no-model'), '--fine-tune-epochs', '3', '--no-svm');
   assert.equal(tuneNoSvm.code, 2);
   assert.match(tuneNoSvm.err, /--fine-tune-epochs: the fine-tuned encoder's logits join the SVM margins of the label head, so drop --no-svm/);
+  const thresholdsNoSvm = await run('train', '--train', join(tmp, 'none.jsonl'), '--labels', join(tmp, 'none.labels.jsonc'), '--out', join(tmp, 'no-model'), '--no-label-thresholds', '--no-svm');
+  assert.equal(thresholdsNoSvm.code, 2);
+  assert.match(thresholdsNoSvm.err, /--no-label-thresholds sets the thresholds on the linear SVMs' margins: drop --no-svm/);
   const tuneBoth = await run('train', '--train', join(tmp, 'none.jsonl'), '--labels', join(tmp, 'none.labels.jsonc'), '--out', join(tmp, 'no-model'), '--fine-tune-encoder', '--no-fine-tune-encoder');
   assert.equal(tuneBoth.code, 2);
   assert.match(tuneBoth.err, /--fine-tune-encoder and --no-fine-tune-encoder exclude each other/);

@@ -386,6 +386,8 @@ test('the default head is the scaled SVM margins (svm.json written, over terms a
       const thresholds = labelThresholds(outOfFold, golds, names.length);
       const offsets = thresholdOffsets(thresholds, global.threshold);
       const kept = marginDevScore(lowerMargins(all.margins(devRows), offsets), devGold, names).score > global.score;
+      // On the demo data with seed 7 dev keeps them (macro-F1 of the margins alone 73.67 against 70.75).
+      assert.ok(kept);
       assert.equal(result.thresholdedLabels, kept ? thresholds.filter((t) => t !== null).length : 0);
       assert.deepEqual(svms.weights, kept ? all.lowered(offsets).weights : fit(result.svmC!).weights);
       assert.equal((JSON.parse(readFileSync(join(out, 'lagamc-model.json'), 'utf8')) as { training: { svmC?: number } }).training.svmC, result.svmC);

@@ -73,7 +73,7 @@ export const trainOptions = {
   'fine-tune-learning-rate': { type: 'string', placeholder: 'X', description: `peak learning rate of the encoder's fine-tuning (default ${DEFAULT_TUNING_LEARNING_RATE} divided by the epochs)` },
   'fusion-weight': { type: 'string', placeholder: 'X', description: `fix the weight of the fine-tuned encoder's logits in the margins (default: chosen on dev among ${FUSION_WEIGHTS.join(', ')})` },
   'fusion-min-texts': { type: 'string', placeholder: 'N', description: `training texts a label needs for the fine-tuned encoder's logits to join its margins (default ${FUSION_MIN_TEXTS}; 0 = every label)` },
-  'no-label-thresholds': { type: 'boolean', description: `one threshold for all labels' margins: no label gets its own, chosen on the training texts' out-of-fold margins for the labels with ${THRESHOLD_MIN_TEXTS} training texts or more (by default kept when they raise the dev score of the margins alone)` },
+  'no-label-thresholds': { type: 'boolean', description: `one threshold for all labels' SVM margins (by default each label with ${THRESHOLD_MIN_TEXTS} training texts or more gets its own, its F1-best on the training texts' out-of-fold margins, kept when they raise the dev score of the margins alone)` },
   'no-svm': { type: 'boolean', description: "the label head reads a trained projection of the TF-IDF terms and the encoder's vector, instead of one Platt-scaled linear SVM per label on the terms" },
   'label-balance': { type: 'string', placeholder: 'X', description: 'weight rare labels up in the cross-entropy: exponent in [0, 1] (default 0.5; 0 = off)' },
   lambda: { type: 'string', placeholder: 'X', description: 'fix the hybrid-loss weight λ (1 = cross-entropy only); learned by default' },
