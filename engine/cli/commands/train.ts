@@ -107,6 +107,7 @@ export async function runTraining(values: Values, io: Io, signal: AbortSignal): 
     const asked = flag(values, 'fine-tune-encoder') ? 'fine-tune-encoder' : tuningFlags[0]!;
     for (const f of ['no-svm', 'label-head', 'bag-terms']) if (values[f] !== undefined && (f === 'no-svm' || num(values, f, 1, { min: 0 }) === 0)) throw new UsageError(`--${asked}: the fine-tuned encoder's logits join the SVM margins of the label head, so drop --${f}${f === 'no-svm' ? '' : ' 0'}`);
   }
+  if (flag(values, 'no-label-thresholds') && flag(values, 'no-svm')) throw new UsageError('--no-label-thresholds sets the thresholds on the linear SVMs\' margins: drop --no-svm');
   const select = str(values, 'select') ?? DEFAULT_SELECTION;
   if (!isSelectionMetric(select)) throw new UsageError(`--select must be one of ${Object.keys(SELECTION_METRICS).join(', ')}, got "${select}"`);
   const { set, text } = await readLabelFile(labelFile);
@@ -152,7 +153,6 @@ export async function runTraining(values: Values, io: Io, signal: AbortSignal): 
     if (flag(values, 'no-svm')) throw new UsageError('--svm-c sets the linear SVMs of the label head: drop --no-svm');
     options.svmC = num(values, 'svm-c', 1, { min: 1e-6 });
   }
-  if (flag(values, 'no-label-thresholds') && flag(values, 'no-svm')) throw new UsageError('--no-label-thresholds sets the thresholds on the linear SVMs\' margins: drop --no-svm');
   if (flag(values, 'no-fine-tune-encoder')) options.fineTuneEncoder = false;
   else {
     if (flag(values, 'fine-tune-encoder')) options.fineTuneEncoder = true;
