@@ -48,3 +48,26 @@ export function thresholdOffsets(thresholds: readonly (number | null)[], global:
 export function lowerMargins(margins: Float32Array, offsets: Float32Array): Float32Array {
   return margins.map((x, i) => x - offsets[i % offsets.length]!);
 }
+
+/** What training keeps of the per-label thresholds (`offsets` null: one threshold for all labels). */
+export interface ThresholdChoice {
+  offsets: Float32Array | null;
+  /** Labels with a threshold of their own, kept or not. */
+  labels: number;
+  /** Dev score of the margins alone with the thresholds, and with one threshold. */
+  score: number;
+  globalScore: number;
+}
+
+/**
+ * The per-label thresholds of `trainMargins` (labelThresholds), kept if `devScore` (the dev score of
+ * margins at their best global threshold) of `devMargins` lowered by them beats that of `devMargins`.
+ */
+export function chooseLabelThresholds(trainMargins: Float32Array, golds: readonly (readonly number[])[], labels: number, devMargins: Float32Array, devScore: (margins: Float32Array) => { score: number; threshold: number }): ThresholdChoice {
+  const global = devScore(devMargins);
+  const thresholds = labelThresholds(trainMargins, golds, labels);
+  const offsets = thresholdOffsets(thresholds, global.threshold);
+  const { score } = devScore(lowerMargins(devMargins, offsets));
+  const count = thresholds.filter((t) => t !== null).length;
+  return { offsets: count > 0 && score > global.score ? offsets : null, labels: count, score, globalScore: global.score };
+}

@@ -60,7 +60,7 @@ import { registerGradients } from '../tf/gradients';
 import { copyVariables } from '../tf/variables';
 import { defaultThreads } from '../workers';
 import { LambdaWeight } from './hybridLoss';
-import { THRESHOLD_MIN_TEXTS, labelThresholds, lowerMargins, thresholdOffsets } from './labelThresholds';
+import { THRESHOLD_MIN_TEXTS, chooseLabelThresholds, lowerMargins } from './labelThresholds';
 import { GradientThreads } from './gradientThreads';
 import { FINE_TUNE_MAX_TOKENS, fineTunesByDefault, tuneEncoder } from './encoderTuning';
 import { DEFAULT_FUSION_WEIGHT, FUSION_MIN_TEXTS, FUSION_WEIGHTS, fuseMargins, fusedLabels, keepLabelLogits } from './fusion';
@@ -372,19 +372,14 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
   let thresholdedLabels = 0;
   if (svm && trainMargins && devMargins && dev.length && opts.labelThresholds !== false) {
     const devGold = dev.map((e) => e.labels ?? []);
-    const global = marginDevScore(devMargins, devGold, names, select);
-    const thresholds = labelThresholds(trainMargins, trainGolds, names.length);
-    const offsets = thresholdOffsets(thresholds, global.threshold);
-    const own = marginDevScore(lowerMargins(devMargins, offsets), devGold, names, select);
-    const count = thresholds.filter((t) => t !== null).length;
-    const keep = count > 0 && own.score > global.score;
-    if (keep) {
-      svm = svm.lowered(offsets);
-      trainMargins = lowerMargins(trainMargins, offsets);
-      devMargins = lowerMargins(devMargins, offsets);
-      thresholdedLabels = count;
+    const choice = chooseLabelThresholds(trainMargins, trainGolds, names.length, devMargins, (m) => marginDevScore(m, devGold, names, select));
+    if (choice.offsets) {
+      svm = svm.lowered(choice.offsets);
+      trainMargins = lowerMargins(trainMargins, choice.offsets);
+      devMargins = lowerMargins(devMargins, choice.offsets);
+      thresholdedLabels = choice.labels;
     }
-    progress({ phase: 'prepare', fraction: 0, message: `${keep ? 'keeping' : 'not keeping'} per-label thresholds for the ${count} labels with ${THRESHOLD_MIN_TEXTS} training texts or more (dev ${metric.name} of the margins alone: ${(100 * own.score).toFixed(2)} with them, ${(100 * global.score).toFixed(2)} with one threshold)` });
+    progress({ phase: 'prepare', fraction: 0, message: `${choice.offsets ? 'keeping' : 'not keeping'} per-label thresholds for the ${choice.labels} labels with ${THRESHOLD_MIN_TEXTS} training texts or more (dev ${metric.name} of the margins alone: ${(100 * choice.score).toFixed(2)} with them, ${(100 * choice.globalScore).toFixed(2)} with one threshold)` });
   }
   const encoderDropout = opts.encoderDropout ?? (svm ? DEFAULT_ENCODER_DROPOUT : 0);
   const goldConditioning = labelHead > 0 ? (opts.goldConditioning ?? (svm ? DEFAULT_GOLD_CONDITIONING : 0)) : 0;

@@ -1,10 +1,17 @@
 // Per-label thresholds on the SVM margins (training/labelThresholds.ts): each label's F1-best
-// threshold on the given margins, none for labels with too few texts, and the offsets that lower the
-// margins (in the arrays and in the saved SVMs' biases).
+// threshold on the given margins, none for labels with too few texts, the offsets that lower the
+// margins (in the arrays and in the saved SVMs' biases), and dev's choice on the demo data.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { loadExamples } from '../../engine/data/dataset';
+import { parseLabelFile } from '../../engine/data/labels';
+import { demo } from '../../engine/demo/paths';
 import { LinearSvm } from '../../engine/models/compact/linearSvm';
-import { THRESHOLD_GRID, labelThresholds, lowerMargins, thresholdOffsets } from '../../engine/training/labelThresholds';
+import { fitWithOutOfFold } from '../../engine/models/compact/svmThreads';
+import { TextFeatures } from '../../engine/models/compact/textFeatures';
+import { THRESHOLD_GRID, chooseLabelThresholds, labelThresholds, lowerMargins, thresholdOffsets } from '../../engine/training/labelThresholds';
+import { DEFAULT_CHAR_GRAMS, marginDevScore } from '../../engine/training/trainer';
 
 test("each label's threshold is the grid value with its best F1 on the margins (the lowest on ties); labels with fewer texts get none", () => {
   // Label 0: positives at 0.31, −0.22, −0.73; negatives at −0.42, −0.93 (margins off the grid). Predicted where margin > t:
@@ -34,4 +41,31 @@ test('the offsets are each threshold less the global one (0 without one) and low
   assert.deepEqual([...lowered.weights].filter((_, k) => k % 4 !== 3), [...svm.weights].filter((_, k) => k % 4 !== 3));
   assert.notDeepEqual([...lowered.weights], [...svm.weights]);
   assert.throws(() => svm.lowered(offsets.subarray(0, 2)), /LinearSvm.lowered: 2 offsets for 3 labels/);
+});
+
+test("on the demo data, dev keeps the thresholds of the SVMs' out-of-fold margins with every text and rejects them with 64 training and 16 dev texts", async () => {
+  const set = parseLabelFile(readFileSync(demo.labels, 'utf8'), demo.labels);
+  const names = set.labels.map((l) => l.name);
+  const [train, dev] = [(await loadExamples(demo.train, { labels: set })).examples, (await loadExamples(demo.dev, { labels: set })).examples];
+  const choose = async (trainTexts: number, devTexts: number) => {
+    const [t, d] = [train.slice(0, trainTexts), dev.slice(0, devTexts)];
+    const features = TextFeatures.fit(t.map((e) => e.text), { maxTerms: 10_000, maxCharGrams: DEFAULT_CHAR_GRAMS });
+    const golds = t.map((e) => (e.labels ?? []).map((l) => names.indexOf(l)));
+    const devGold = d.map((e) => e.labels ?? []);
+    const { svm, outOfFold } = await fitWithOutOfFold(t.map((e) => features.row(e.text)), golds, names.length, features.size, { seed: 7, c: 2, threads: 1 });
+    const devMargins = svm.margins(d.map((e) => features.row(e.text)));
+    const score = (m: Float32Array) => marginDevScore(m, devGold, names);
+    const choice = chooseLabelThresholds(outOfFold, golds, names.length, devMargins, score);
+    // The scores are those of the margins as given and as lowered by the thresholds' offsets.
+    const offsets = thresholdOffsets(labelThresholds(outOfFold, golds, names.length), score(devMargins).threshold);
+    assert.equal(choice.globalScore, score(devMargins).score);
+    assert.equal(choice.score, score(lowerMargins(devMargins, offsets)).score);
+    assert.equal(choice.labels, labelThresholds(outOfFold, golds, names.length).filter((x) => x !== null).length);
+    assert.deepEqual(choice.offsets, choice.score > choice.globalScore ? offsets : null);
+    return choice;
+  };
+  const all = await choose(train.length, dev.length);
+  assert.ok(all.offsets && all.labels > 0, `with every text: dev ${all.score} with them, ${all.globalScore} without`);
+  const few = await choose(64, 16);
+  assert.equal(few.offsets, null, `64 and 16 texts: dev ${few.score} with them, ${few.globalScore} without`);
 });
