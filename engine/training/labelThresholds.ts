@@ -49,10 +49,12 @@ export function lowerMargins(margins: Float32Array, offsets: Float32Array): Floa
   return margins.map((x, i) => x - offsets[i % offsets.length]!);
 }
 
-/** What training keeps of the per-label thresholds (`offsets` null: one threshold for all labels). */
+/** The per-label thresholds' offsets and whether training keeps them. */
 export interface ThresholdChoice {
-  offsets: Float32Array | null;
-  /** Labels with a threshold of their own, kept or not. */
+  offsets: Float32Array;
+  /** Whether they raise the dev score (false: one threshold for all labels). */
+  kept: boolean;
+  /** Labels with a threshold of their own. */
   labels: number;
   /** Dev score of the margins alone with the thresholds, and with one threshold. */
   score: number;
@@ -60,8 +62,9 @@ export interface ThresholdChoice {
 }
 
 /**
- * The per-label thresholds of `trainMargins` (labelThresholds), kept if `devScore` (the dev score of
- * margins at their best global threshold) of `devMargins` lowered by them beats that of `devMargins`.
+ * The offsets of the per-label thresholds of `trainMargins` (labelThresholds) from the global
+ * threshold that `devScore` (the dev score of margins at their best global threshold) chooses for
+ * `devMargins`; kept if `devMargins` lowered by them score higher.
  */
 export function chooseLabelThresholds(trainMargins: Float32Array, golds: readonly (readonly number[])[], labels: number, devMargins: Float32Array, devScore: (margins: Float32Array) => { score: number; threshold: number }): ThresholdChoice {
   const global = devScore(devMargins);
@@ -69,5 +72,5 @@ export function chooseLabelThresholds(trainMargins: Float32Array, golds: readonl
   const offsets = thresholdOffsets(thresholds, global.threshold);
   const { score } = devScore(lowerMargins(devMargins, offsets));
   const count = thresholds.filter((t) => t !== null).length;
-  return { offsets: count > 0 && score > global.score ? offsets : null, labels: count, score, globalScore: global.score };
+  return { offsets, kept: count > 0 && score > global.score, labels: count, score, globalScore: global.score };
 }

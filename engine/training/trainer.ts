@@ -373,13 +373,13 @@ export async function trainLagamc(set: LabelSet, train: readonly Example[], dev:
   if (svm && trainMargins && devMargins && dev.length && opts.labelThresholds !== false) {
     const devGold = dev.map((e) => e.labels ?? []);
     const choice = chooseLabelThresholds(trainMargins, trainGolds, names.length, devMargins, (m) => marginDevScore(m, devGold, names, select));
-    if (choice.offsets) {
+    if (choice.kept) {
       svm = svm.lowered(choice.offsets);
       trainMargins = lowerMargins(trainMargins, choice.offsets);
       devMargins = lowerMargins(devMargins, choice.offsets);
       thresholdedLabels = choice.labels;
     }
-    progress({ phase: 'prepare', fraction: 0, message: `${choice.offsets ? 'keeping' : 'not keeping'} per-label thresholds for the ${choice.labels} labels with ${THRESHOLD_MIN_TEXTS} training texts or more (dev ${metric.name} of the margins alone: ${(100 * choice.score).toFixed(2)} with them, ${(100 * choice.globalScore).toFixed(2)} with one threshold)` });
+    progress({ phase: 'prepare', fraction: 0, message: `${choice.kept ? 'keeping' : 'not keeping'} per-label thresholds for the ${choice.labels} labels with ${THRESHOLD_MIN_TEXTS} training texts or more (dev ${metric.name} of the margins alone: ${(100 * choice.score).toFixed(2)} with them, ${(100 * choice.globalScore).toFixed(2)} with one threshold)` });
   }
   const encoderDropout = opts.encoderDropout ?? (svm ? DEFAULT_ENCODER_DROPOUT : 0);
   const goldConditioning = labelHead > 0 ? (opts.goldConditioning ?? (svm ? DEFAULT_GOLD_CONDITIONING : 0)) : 0;

@@ -36,7 +36,7 @@ import { LinearSvm } from '../../engine/models/compact/linearSvm';
 import { ENCODER_CHARS } from '../../engine/models/compact/model';
 import { fitWithOutOfFold } from '../../engine/models/compact/svmThreads';
 import { TextFeatures } from '../../engine/models/compact/textFeatures';
-import { THRESHOLD_MIN_TEXTS, labelThresholds, lowerMargins, thresholdOffsets } from '../../engine/training/labelThresholds';
+import { THRESHOLD_MIN_TEXTS, chooseLabelThresholds, lowerMargins } from '../../engine/training/labelThresholds';
 import { DEFAULT_CHAR_GRAMS, DEFAULT_EPOCHS, DEFAULT_HEAD_LEARNING_RATE, DEFAULT_LABEL_ROWS, DEFAULT_LEARNING_RATE, DEFAULT_ENCODER_DROPOUT, DEFAULT_GOLD_CONDITIONING, FORCE_LEVELS, HEAD_DECIDES_TEXTS, HEAD_SHIFTS, MARGIN_WEIGHT, SVM_CS, SVM_DEV_THRESHOLDS, decodingName, marginDevScore, svmDevScore, trainLagamc, type TrainOptions } from '../../engine/training/trainer';
 import { DEFAULT_TUNING_LEARNING_RATE, FINE_TUNE_MAX_TOKENS, FINE_TUNE_TOKEN_BUDGET, MAX_DEFAULT_TUNING_EPOCHS } from '../../engine/training/encoderTuning';
 import { FUSION_MIN_TEXTS, FUSION_WEIGHTS } from '../../engine/training/fusion';
@@ -175,12 +175,10 @@ async function svmBaseline(name: string, set: LabelSet, train: Example[], dev: E
   const rows: [string, number, Float32Array][] = [['', 0, testMargins], [`margin > t chosen on dev among ${SVM_DEV_THRESHOLDS.join(', ')} (same SVMs; t = ${best})`, best, testMargins]];
   if (perLabel) {
     const { outOfFold } = await fitWithOutOfFold(trainRows, golds, names.length, features.size, { seed: 1, c });
-    const thresholds = labelThresholds(outOfFold, golds, names.length);
-    const offsets = thresholdOffsets(thresholds, best);
-    const devMargins = svm.margins(devRows);
-    const { score: own, threshold: t } = marginDevScore(lowerMargins(devMargins, offsets), devGold, names);
-    const one = marginDevScore(devMargins, devGold, names).score;
-    rows.push([`per-label thresholds from the out-of-fold margins for the ${thresholds.filter((x) => x !== null).length} labels with ${THRESHOLD_MIN_TEXTS} training texts or more (dev macro-F1 ${(100 * own).toFixed(2)} against ${(100 * one).toFixed(2)}), margin > t chosen on dev (same SVMs; t = ${t})`, t, lowerMargins(testMargins, offsets)]);
+    const devScore = (m: Float32Array) => marginDevScore(m, devGold, names);
+    const choice = chooseLabelThresholds(outOfFold, golds, names.length, svm.margins(devRows), devScore);
+    const { threshold: t } = devScore(lowerMargins(svm.margins(devRows), choice.offsets));
+    rows.push([`per-label thresholds from the out-of-fold margins for the ${choice.labels} labels with ${THRESHOLD_MIN_TEXTS} training texts or more (dev macro-F1 ${(100 * choice.score).toFixed(2)} against ${(100 * choice.globalScore).toFixed(2)}), margin > t chosen on dev (same SVMs; t = ${t})`, t, lowerMargins(testMargins, choice.offsets)]);
   }
   for (const [how, t, margins] of rows) {
     const r = evaluate(test.map((e) => e.labels ?? []), test.map((_, i) => names.filter((_, j) => margins[i * names.length + j]! > t)), { labels: names });

@@ -383,8 +383,8 @@ test('the default head is the scaled SVM margins (svm.json written, over terms a
       const { svm: all, outOfFold } = await fitWithOutOfFold(trainRows, golds, names.length, svms.terms, { seed: 7, c: result.svmC!, threads: 1 });
       const devGold = dev.map((e) => e.labels ?? []);
       const choice = chooseLabelThresholds(outOfFold, golds, names.length, all.margins(devRows), (m) => marginDevScore(m, devGold, names));
-      assert.equal(result.thresholdedLabels, choice.offsets ? choice.labels : 0);
-      assert.deepEqual(svms.weights, choice.offsets ? all.lowered(choice.offsets).weights : fit(result.svmC!).weights);
+      assert.equal(result.thresholdedLabels, choice.kept ? choice.labels : 0);
+      assert.deepEqual(svms.weights, choice.kept ? all.lowered(choice.offsets).weights : fit(result.svmC!).weights);
       assert.equal((JSON.parse(readFileSync(join(out, 'lagamc-model.json'), 'utf8')) as { training: { svmC?: number } }).training.svmC, result.svmC);
       const texts = dev.map((e) => e.text);
       const u = await encoder.encode(texts.map(encoderInput));
