@@ -176,8 +176,9 @@ async function svmBaseline(name: string, set: LabelSet, train: Example[], dev: E
   if (perLabel) {
     const { outOfFold } = await fitWithOutOfFold(trainRows, golds, names.length, features.size, { seed: 1, c });
     const devScore = (m: Float32Array) => marginDevScore(m, devGold, names);
-    const choice = chooseLabelThresholds(outOfFold, golds, names.length, svm.margins(devRows), devScore);
-    const { threshold: t } = devScore(lowerMargins(svm.margins(devRows), choice.offsets));
+    const devMargins = svm.margins(devRows);
+    const choice = chooseLabelThresholds(outOfFold, golds, names.length, devMargins, devScore);
+    const { threshold: t } = devScore(lowerMargins(devMargins, choice.offsets));
     rows.push([`per-label thresholds from the out-of-fold margins for the ${choice.labels} labels with ${THRESHOLD_MIN_TEXTS} training texts or more (dev macro-F1 ${(100 * choice.score).toFixed(2)} against ${(100 * choice.globalScore).toFixed(2)}), margin > t chosen on dev (same SVMs; t = ${t})`, t, lowerMargins(testMargins, choice.offsets)]);
   }
   for (const [how, t, margins] of rows) {
